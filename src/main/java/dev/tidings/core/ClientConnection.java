@@ -1,0 +1,36 @@
+package dev.tidings.core;
+
+/**
+ * The open stream of one client process, as the core sees it. The HTTP edge implements it over
+ * Server-Sent Events; the core calls it in order, from any thread, one call at a time for a given
+ * client process.
+ */
+public interface ClientConnection {
+
+    /** The first event: which client process this stream belongs to. */
+    void ready(String clientId, boolean resumed);
+
+    /**
+     * One notification.
+     *
+     * @param id increasing per client process, for {@code Last-Event-ID}
+     * @param frame single-line UTF-8 JSON {@code {"type":…,"key":…,"data":…}}, shared between
+     *     clients: never modify it
+     */
+    void notification(long id, byte[] frame);
+
+    /** The client's listen set changed (or a listen request was confirmed). */
+    void listen(String type, String key, boolean listening);
+
+    /** Notifications were dropped for this client (its queue overflowed, or replay could not cover a gap). */
+    void missed();
+
+    /** False while the socket cannot take more without buffering; the core then queues. */
+    boolean writable();
+
+    /** Runs the task once the socket can take more. */
+    void whenWritable(Runnable task);
+
+    /** Ends the stream from the server side (client process ended, or resumed on another stream). */
+    void close();
+}

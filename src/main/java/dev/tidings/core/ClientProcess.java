@@ -1,0 +1,265 @@
+package dev.tidings.core;
+
+import io.smallrye.mutiny.Uni;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One browser tab: Eliom's client process. It outlives its stream by a grace period so that a
+ * reconnect resumes it with its listens intact and nothing missed.
+ *
+ * <p>Two locks, always taken in this order when both are needed: the process itself guards its
+ * listen set (and is held while the {@link ListenerRegistry} changes for it); {@code out} guards the
+ * outgoing queue and the connection. Dispatch takes only {@code out}, inside a registry bin lock.
+ */
+final class ClientProcess {
+
+    /** A listen of this process: the type, the key and the identity it listens as. */
+    record Listening(NotificationType<?, ?, ?, ?> type, Object key) {}
+
+    private record ListenEvent(String type, String key, boolean listening) {}
+
+    private record Sent(long id, byte[] frame) {}
+
+    final String id;
+    final Caller caller;
+    private final TidingsConfig.Client limits;
+    private final Counters counters;
+
+    /** Identity per type, resolved once (Eliom resolves it once in {@code init}). */
+    private final Map<NotificationType<?, ?, ?, ?>, Uni<Object>> identities = new ConcurrentHashMap<>(2);
+
+    // guarded by this
+    private final Map<Listening, Object> listens = new HashMap<>(4);
+    private volatile boolean closed;
+
+    private final Object out = new Object();
+    // guarded by out
+    private final ArrayDeque<Object> queue = new ArrayDeque<>(4);
+    private ArrayDeque<Sent> recent;
+    private ClientConnection connection;
+    private long lastId;
+    private boolean missed;
+    private long graceTimer = -1;
+
+    ClientProcess(String id, Caller caller, TidingsConfig.Client limits, Counters counters) {
+        this.id = id;
+        this.caller = caller;
+        this.limits = limits;
+        this.counters = counters;
+    }
+
+    @SuppressWarnings("unchecked")
+    <I> Uni<I> identity(NotificationType<I, ?, ?, ?> type) {
+        return (Uni<I>) identities.computeIfAbsent(type,
+                t -> ((NotificationType<Object, ?, ?, ?>) t).identify(caller).memoize().indefinitely());
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    // ---- listen set (called with this locked) ---------------------------------------------
+
+    /** Adds a listen; returns false when it was already there. Caller holds this lock. */
+    boolean addListen(Listening listening, Object identity) {
+        if (listens.containsKey(listening)) {
+            return false;
+        }
+        if (listens.size() >= limits.maxListens()) {
+            throw new TidingsException(TidingsException.Reason.LIMIT,
+                    "client listens on " + listens.size() + " keys already, the limit (tidings.client.max-listens)");
+        }
+        listens.put(listening, identity);
+        return true;
+    }
+
+    /** Removes a listen; returns the identity it was held as, or null. Caller holds this lock. */
+    Object removeListen(Listening listening) {
+        return listens.remove(listening);
+    }
+
+    /** Marks the process closed and hands back every listen it held. Caller holds this lock. */
+    Map<Listening, Object> close() {
+        closed = true;
+        Map<Listening, Object> all = new HashMap<>(listens);
+        listens.clear();
+        return all;
+    }
+
+    // ---- outgoing queue ---------------------------------------------------------------------
+
+    void enqueue(Slot slot) {
+        synchronized (out) {
+            if (closed) {
+                return;
+            }
+            if (queue.size() >= limits.queueLength()) {
+                overflow();
+            }
+            queue.add(slot);
+        }
+    }
+
+    /** Queues the confirmation of a listen change; the caller drains after releasing its locks. */
+    void queueConfirm(String type, String key, boolean listening) {
+        synchronized (out) {
+            queue.add(new ListenEvent(type, key, listening));
+        }
+    }
+
+    /** Too much waiting for this client: drop its queued notifications and tell it so. */
+    private void overflow() {
+        queue.removeIf(item -> item instanceof Slot);
+        missed = true;
+        counters.overflows.increment();
+    }
+
+    /** Writes every queued item that is ready, in order, for as long as the socket takes them. */
+    void drain() {
+        synchronized (out) {
+            ClientConnection c = connection;
+            if (c == null) {
+                return;
+            }
+            while (!queue.isEmpty()) {
+                Object head = queue.peek();
+                if (head instanceof Slot slot && !slot.done()) {
+                    return;
+                }
+                if (!c.writable()) {
+                    c.whenWritable(this::drain);
+                    return;
+                }
+                queue.poll();
+                if (missed) {
+                    missed = false;
+                    c.missed();
+                }
+                if (head instanceof Slot slot) {
+                    byte[] frame = slot.frame();
+                    if (frame != null) {
+                        send(c, frame);
+                    }
+                } else if (head instanceof ListenEvent e) {
+                    c.listen(e.type(), e.key(), e.listening());
+                }
+            }
+            if (missed && c.writable()) {
+                missed = false;
+                c.missed();
+            }
+        }
+    }
+
+    private void send(ClientConnection c, byte[] frame) {
+        long id = ++lastId;
+        c.notification(id, frame);
+        counters.deliveries.increment();
+        int keep = limits.replay();
+        if (keep > 0) {
+            if (recent == null) {
+                recent = new ArrayDeque<>(Math.min(keep, 16));
+            }
+            if (recent.size() >= keep) {
+                recent.poll();
+            }
+            recent.add(new Sent(id, frame));
+        }
+    }
+
+    // ---- streams ------------------------------------------------------------------------------
+
+    /**
+     * Gives this process a (new) stream: sends {@code ready}, replays what the client may have lost
+     * after {@code lastEventId}, then everything queued. A stream it still had is closed.
+     */
+    void attach(ClientConnection c, boolean resumed, Long lastEventId, java.util.function.LongConsumer cancelTimer) {
+        ClientConnection previous;
+        synchronized (out) {
+            previous = connection;
+            connection = c;
+            if (graceTimer >= 0) {
+                cancelTimer.accept(graceTimer);
+                graceTimer = -1;
+            }
+            c.ready(id, resumed);
+            if (resumed && lastEventId != null) {
+                replayAfter(c, lastEventId);
+            }
+        }
+        if (previous != null) {
+            previous.close();
+        }
+        drain();
+    }
+
+    private void replayAfter(ClientConnection c, long lastEventId) {
+        if (lastEventId >= lastId) {
+            return;
+        }
+        long oldestKept = recent == null || recent.isEmpty() ? lastId + 1 : recent.peek().id();
+        if (oldestKept > lastEventId + 1) {
+            missed = true;
+        }
+        if (recent != null) {
+            for (Sent s : recent) {
+                if (s.id() > lastEventId) {
+                    c.notification(s.id(), s.frame());
+                }
+            }
+        }
+    }
+
+    /** The stream ended; returns true when it was this process's current one (so the grace period starts). */
+    boolean detach(ClientConnection c) {
+        synchronized (out) {
+            if (connection != c) {
+                return false;
+            }
+            connection = null;
+            return true;
+        }
+    }
+
+    void graceTimer(long timerId) {
+        synchronized (out) {
+            graceTimer = timerId;
+        }
+    }
+
+    boolean attached() {
+        synchronized (out) {
+            return connection != null;
+        }
+    }
+
+    /** Ends the stream, if any, and drops everything queued. */
+    void hangUp() {
+        ClientConnection c;
+        synchronized (out) {
+            c = connection;
+            connection = null;
+            queue.clear();
+            recent = null;
+        }
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /** A snapshot of this process's listens, for unlisten-identity and disconnects. */
+    synchronized List<Listening> listening() {
+        return new ArrayList<>(listens.keySet());
+    }
+
+    @Override
+    public String toString() {
+        return "client " + id + " of " + caller.name();
+    }
+
+}

@@ -1,0 +1,42 @@
+package dev.tidings.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One notification's place in the queues of the client processes it goes to. Slots are queued in
+ * notify order when the notification is dispatched and filled when {@code prepare} answers, so an
+ * asynchronous prepare never reorders a client's notifications. A slot filled with no frame was
+ * blocked by prepare (or prepare failed) and is skipped.
+ */
+final class Slot {
+
+    private final List<ClientProcess> targets = new ArrayList<>(2);
+    private volatile byte[] frame;
+    private volatile boolean done;
+
+    void target(ClientProcess client) {
+        targets.add(client);
+    }
+
+    boolean hasTargets() {
+        return !targets.isEmpty();
+    }
+
+    boolean done() {
+        return done;
+    }
+
+    /** The frame to send, or null when this client must not receive it. */
+    byte[] frame() {
+        return frame;
+    }
+
+    void complete(byte[] preparedFrame) {
+        frame = preparedFrame;
+        done = true;
+        for (ClientProcess client : targets) {
+            client.drain();
+        }
+    }
+}

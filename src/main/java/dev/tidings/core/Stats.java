@@ -1,0 +1,16 @@
+package dev.tidings.core;
+
+import java.util.Map;
+
+/**
+ * Live counts, so that leaks show: after every client has gone and the grace period has passed,
+ * {@code clients} and every type's {@code keys} and {@code listens} are zero.
+ *
+ * @param clients live client processes, with or without an open stream
+ * @param types per type: keys with at least one listener, and listens
+ * @param counters totals since start (deliveries, blocked, prepare failures, overflows, …)
+ */
+public record Stats(int clients, Map<String, TypeStats> types, Map<String, Long> counters) {
+
+    public record TypeStats(int keys, long listens) {}
+}

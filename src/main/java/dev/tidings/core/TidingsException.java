@@ -1,0 +1,44 @@
+package dev.tidings.core;
+
+/**
+ * A request that Tidings refuses, with a machine-readable {@link Reason}. The edges map reasons to
+ * their own status codes (HTTP 4xx, a skipped Kafka record); the core never speaks HTTP.
+ */
+public final class TidingsException extends RuntimeException {
+
+    /** Why a request was refused. */
+    public enum Reason {
+        /** The request was malformed: bad JSON, a missing or ill-typed field, a bad key. */
+        BAD_REQUEST,
+        /** No notification type of that name. */
+        UNKNOWN_TYPE,
+        /** No client process of that id on this replica (never opened, ended, or past its grace period). */
+        UNKNOWN_CLIENT,
+        /** The caller does not own that client process, or lacks the group the action needs. */
+        FORBIDDEN,
+        /** The notification type refused a listen for this identity. */
+        LISTEN_REFUSED,
+        /** The request needs an identity and named none. */
+        UNAUTHENTICATED,
+        /** A configured limit was reached (listens per client, payload size). */
+        LIMIT,
+        /** The transport could not take the notification in time (Kafka down). */
+        UNAVAILABLE
+    }
+
+    private final Reason reason;
+
+    public TidingsException(Reason reason, String message) {
+        super(message, null, false, false);
+        this.reason = reason;
+    }
+
+    public TidingsException(Reason reason, String message, Throwable cause) {
+        super(message, cause, false, false);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}
