@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# Tidings fan-out benchmark, side by side with nginx + Nchan. See BENCHMARKS.md.
+#
+#   bench/run.sh [scenario ...]        scenarios: capacity simple chat (default: all three)
+#
+#   capacity  19,000 idle SSE clients over 100 keys (feed type): heap and RSS per idle client,
+#             then 100 notifies/s for 10 s to show every client is alive
+#   simple    10,000 clients over 100 keys, feed (pass-through) type: 200 notifies/s for 20 s
+#             (latency), then as fast as the server delivers for 20 s (throughput)
+#   chat      the same with the prepare-bearing chat type, 4 tabs per identity (2,500 identities)
+#
+# Each scenario runs the packaged application (demo profile) and then a private nginx + Nchan on
+# loopback with the same clients, keys and rates; figures land in target/bench/<scenario>/ and the
+# comparison tables in target/bench/report.md.
+#
+# Environment: CLIENTS, KEYS, TABS, DURATION (seconds per load phase) override the scenario's sizes;
+# SMALL=1 runs 1,500 clients for 8 s (development); JFR=1 records a JFR profile of the server
+# (target/bench/<scenario>/tidings.jfr); NO_BUILD=1 skips packaging; ONLY=tidings|nchan runs one
+# side; SERVER_OPTS adds JVM options for the server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/target/bench
+TIDINGS_PORT=${TIDINGS_PORT:-28480}
+NCHAN_PORT=${NCHAN_PORT:-28481}
+mkdir -p "$OUT"
+
+STARTED=()
+cleanup() {
+    for pid in "${STARTED[@]:-}"; do
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${STARTED[@]:-}"; do
+        [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+    done
+    STARTED=()
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# One process may hold about 20,000 open files here: raise the soft limit to the hard one.
+ulimit -n "$(ulimit -Hn)"
+
+# ---- prerequisites ------------------------------------------------------------------------------
+if [ ! -e /usr/lib/nginx/modules/ngx_nchan_module.so ] || ! command -v nginx >/dev/null; then
+    echo "installing nginx and libnginx-mod-nchan (apt-get)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-nchan >/dev/null
+fi
+if [ "${NO_BUILD:-0}" != 1 ]; then
+    echo "packaging the application and the load generator"
+    mvn -q package -DskipTests
+    mvn -q -f bench/loadgen/pom.xml package -DskipTests
+fi
+LOADGEN_CP="$ROOT/bench/loadgen/target/classes:$(cat "$ROOT/bench/loadgen/target/classpath.txt")"
+
+# ---- servers ------------------------------------------------------------------------------------
+port_free() { # port
+    if ss -ltn "sport = :$1" | grep -q LISTEN; then
+        echo "port $1 is taken by another process; set TIDINGS_PORT / NCHAN_PORT"; return 1
+    fi
+}
+
+wait_http() { # url pid
+    for _ in $(seq 1 300); do
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ]; then
+            kill -0 "$2" 2>/dev/null && return 0
+        fi
+        kill -0 "$2" 2>/dev/null || { echo "server exited"; return 1; }
+        sleep 0.2
+    done
+    echo "no answer from $1"; return 1
+}
+
+start_tidings() { # dir
+    local dir=$1 jfr=()
+    port_free "$TIDINGS_PORT"
+    [ "${JFR:-0}" = 1 ] && jfr=("-XX:StartFlightRecording=filename=$dir/tidings.jfr,settings=profile,dumponexit=true")
+    # shellcheck disable=SC2086
+    java -Xms512m -Xmx2g ${jfr[@]+"${jfr[@]}"} ${SERVER_OPTS:-} \
+        -Dquarkus.profile=demo -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$TIDINGS_PORT" \
+        -Dquarkus.http.accept-backlog=4096 -Dquarkus.log.category.\"dev.tidings\".level=WARN \
+        -jar target/quarkus-app/quarkus-run.jar >"$dir/tidings.log" 2>&1 &
+    SERVER_PID=$!
+    STARTED+=("$SERVER_PID")
+    wait_http "http://127.0.0.1:$TIDINGS_PORT/notif/stats" "$SERVER_PID"
+    SERVER_PIDS=$SERVER_PID
+}
+
+start_nchan() { # dir
+    local dir=$1 prefix=$1/nginx
+    port_free "$NCHAN_PORT"
+    mkdir -p "$prefix/tmp" "$prefix/logs"
+    cat >"$prefix/nginx.conf" <<EOF
+# A private nginx + Nchan for the benchmark: loopback only, its own prefix, not the system service.
+daemon off;
+master_process on;
+user root;
+worker_processes 2;
+worker_rlimit_nofile 20000;
+pid $prefix/nginx.pid;
+error_log $prefix/logs/error.log warn;
+load_module /usr/lib/nginx/modules/ngx_nchan_module.so;
+events { worker_connections 20000; multi_accept on; use epoll; }
+http {
+    access_log off;
+    client_body_temp_path $prefix/tmp/body;
+    proxy_temp_path $prefix/tmp/proxy;
+    fastcgi_temp_path $prefix/tmp/fastcgi;
+    uwsgi_temp_path $prefix/tmp/uwsgi;
+    scgi_temp_path $prefix/tmp/scgi;
+    keepalive_requests 10000000;
+    keepalive_timeout 300s;
+    nchan_shared_memory_size 256M;
+    server {
+        listen 127.0.0.1:$NCHAN_PORT backlog=4096;
+        location = /ping { return 200 "ok\n"; }
+        location ~ ^/sub/(\w+)\$ {
+            nchan_subscriber eventsource;
+            nchan_channel_id \$1;
+            nchan_subscriber_first_message newest;
+        }
+        location ~ ^/pub/(\w+)\$ {
+            nchan_publisher;
+            nchan_channel_id \$1;
+        }
+    }
+}
+EOF
+    nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log" >"$dir/nginx.out" 2>&1 &
+    SERVER_PID=$!
+    STARTED+=("$SERVER_PID")
+    wait_http "http://127.0.0.1:$NCHAN_PORT/ping" "$SERVER_PID"
+    sleep 0.5
+    SERVER_PIDS=$(echo "$SERVER_PID" $(pgrep -P "$SERVER_PID") | tr ' ' ',')
+}
+
+stop_server() {
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    local keep=()
+    for pid in "${STARTED[@]}"; do [ "$pid" != "$SERVER_PID" ] && keep+=("$pid"); done
+    STARTED=(${keep[@]+"${keep[@]}"})
+}
+
+# ---- one side of one scenario -------------------------------------------------------------------
+loadgen() { # target scenario-dir args...
+    local target=$1 dir=$2; shift 2
+    local jvm=()
+    [ "$target" = tidings ] && jvm=(--jvm-pid "$SERVER_PID")
+    java -Xms256m -Xmx2g -XX:+UseParallelGC -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen \
+        --target "$target" --port "$([ "$target" = tidings ] && echo "$TIDINGS_PORT" || echo "$NCHAN_PORT")" \
+        --server-pids "$SERVER_PIDS" ${jvm[@]+"${jvm[@]}"} --out "$dir/$target.properties" "$@" &
+    local gen=$!
+    STARTED+=("$gen")
+    wait "$gen"
+}
+
+sources_for() { # clients
+    if [ "$1" -gt 5000 ]; then echo 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5; else echo 127.0.0.2; fi
+}
+
+scenario() { # name clients keys tabs type phases...
+    local name=$1 clients=$2 keys=$3 tabs=$4 type=$5; shift 5
+    local dir=$OUT/$name phases=()
+    if [ -z "${ONLY:-}" ]; then rm -rf "$dir"; fi
+    mkdir -p "$dir"
+    for p in "$@"; do phases+=(--phase "$p"); done
+    local args=(--clients "$clients" --keys "$keys" --tabs "$tabs" --type "$type" --sources "$(sources_for "$clients")"
+        --label "$name" "${phases[@]}")
+    echo "=== $name: $clients clients, $keys keys, type $type, $tabs tab(s) per identity, phases $* ==="
+    if [ "${ONLY:-}" != nchan ]; then
+        start_tidings "$dir"
+        loadgen tidings "$dir" "${args[@]}"
+        stop_server
+        sleep 3
+    fi
+    if [ "${ONLY:-}" != tidings ]; then
+        start_nchan "$dir"
+        loadgen nchan "$dir" "${args[@]}"
+        stop_server
+        sleep 3
+    fi
+    [ -e "$dir/tidings.properties" ] || : >"$dir/tidings.properties"
+    java -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen compare "$name" "$dir/tidings.properties" "$dir/nchan.properties" \
+        | tee "$dir/report.md"
+}
+
+SCENARIOS=("$@")
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(capacity simple chat)
+if [ "${SMALL:-0}" = 1 ]; then DEF_N=1500; DEF_S=8; CAP_N=2000; else DEF_N=10000; DEF_S=20; CAP_N=19000; fi
+N=${CLIENTS:-$DEF_N}; K=${KEYS:-100}; S=${DURATION:-$DEF_S}
+{
+    echo "# Benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+} >"$OUT/report.md.new"
+for s in "${SCENARIOS[@]}"; do
+    case "$s" in
+        capacity) scenario capacity "${CLIENTS:-$CAP_N}" "$K" 1 feed "rate:100:10" ;;
+        simple)   scenario simple "$N" "$K" 1 feed "rate:200:$S" "max:$S" ;;
+        chat)     scenario chat "$N" "$K" "${TABS:-4}" chat "rate:200:$S" "max:$S" ;;
+        *) echo "unknown scenario $s (capacity, simple, chat)"; exit 2 ;;
+    esac
+    cat "$OUT/$s/report.md" >>"$OUT/report.md.new"
+done
+mv "$OUT/report.md.new" "$OUT/report.md"
+echo "report: $OUT/report.md"
