@@ -14,9 +14,11 @@
 # comparison tables in target/bench/report.md.
 #
 # Environment: CLIENTS, KEYS, TABS, DURATION (seconds per load phase) override the scenario's sizes;
+# WARMUP (seconds of unreported full-speed load before the measured phases, default 15);
 # SMALL=1 runs 1,500 clients for 8 s (development); JFR=1 records a JFR profile of the server
 # (target/bench/<scenario>/tidings.jfr); NO_BUILD=1 skips packaging; ONLY=tidings|nchan runs one
-# side; SERVER_OPTS adds JVM options for the server.
+# side; SERVER_OPTS adds JVM options for the server; APP=<dir> runs another build (default
+# target/quarkus-app), e.g. a copy of the previous one for before/after figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -79,7 +81,7 @@ start_tidings() { # dir
     java -Xms512m -Xmx2g ${jfr[@]+"${jfr[@]}"} ${SERVER_OPTS:-} \
         -Dquarkus.profile=demo -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$TIDINGS_PORT" \
         -Dquarkus.http.accept-backlog=4096 -Dquarkus.log.category.\"dev.tidings\".level=WARN \
-        -jar target/quarkus-app/quarkus-run.jar >"$dir/tidings.log" 2>&1 &
+        -jar "${APP:-target/quarkus-app}/quarkus-run.jar" >"$dir/tidings.log" 2>&1 &
     SERVER_PID=$!
     STARTED+=("$SERVER_PID")
     wait_http "http://127.0.0.1:$TIDINGS_PORT/notif/stats" "$SERVER_PID"
@@ -166,7 +168,7 @@ scenario() { # name clients keys tabs type phases...
     mkdir -p "$dir"
     for p in "$@"; do phases+=(--phase "$p"); done
     local args=(--clients "$clients" --keys "$keys" --tabs "$tabs" --type "$type" --sources "$(sources_for "$clients")"
-        --label "$name" "${phases[@]}")
+        --label "$name" --warmup "${WARMUP:-$DEF_W}" "${phases[@]}")
     echo "=== $name: $clients clients, $keys keys, type $type, $tabs tab(s) per identity, phases $* ==="
     if [ "${ONLY:-}" != nchan ]; then
         start_tidings "$dir"
@@ -187,7 +189,7 @@ scenario() { # name clients keys tabs type phases...
 
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(capacity simple chat)
-if [ "${SMALL:-0}" = 1 ]; then DEF_N=1500; DEF_S=8; CAP_N=2000; else DEF_N=10000; DEF_S=20; CAP_N=19000; fi
+if [ "${SMALL:-0}" = 1 ]; then DEF_N=1500; DEF_S=8; DEF_W=8; CAP_N=2000; else DEF_N=10000; DEF_S=20; DEF_W=15; CAP_N=19000; fi
 N=${CLIENTS:-$DEF_N}; K=${KEYS:-100}; S=${DURATION:-$DEF_S}
 {
     echo "# Benchmark run $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -33,4 +33,19 @@ public interface ClientConnection {
 
     /** Ends the stream from the server side (client process ended, or resumed on another stream). */
     void close();
+
+    /**
+     * Sends whatever the calls before it left buffered. The core calls it after each batch of
+     * writes, so a connection may gather several events into one socket write.
+     */
+    default void flush() {
+    }
+
+    /**
+     * The thread that owns this connection's socket (its event loop), or null for any thread. The
+     * core then drains this client there, batched with the other clients of the same thread.
+     */
+    default java.util.concurrent.Executor executor() {
+        return null;
+    }
 }

@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.Function;
 
 /**
  * One browser tab: Eliom's client process. It outlives its stream by a grace period so that a
@@ -45,6 +47,12 @@ final class ClientProcess {
     private long lastId;
     private boolean missed;
     private long graceTimer = -1;
+
+    /** Where this process's current connection wants its drains run; null: on the calling thread. */
+    private volatile DrainLane lane;
+    private volatile int drainQueued;
+    private static final AtomicIntegerFieldUpdater<ClientProcess> DRAIN_QUEUED =
+            AtomicIntegerFieldUpdater.newUpdater(ClientProcess.class, "drainQueued");
 
     ClientProcess(String id, Caller caller, TidingsConfig.Client limits, Counters counters) {
         this.id = id;
@@ -119,6 +127,24 @@ final class ClientProcess {
         counters.overflows.increment();
     }
 
+    /** Drains on the connection's own thread (batched with its other clients) when it has one, else here. */
+    void requestDrain() {
+        DrainLane l = lane;
+        if (l == null) {
+            drain();
+        } else {
+            l.submit(this);
+        }
+    }
+
+    boolean markDrainQueued() {
+        return DRAIN_QUEUED.compareAndSet(this, 0, 1);
+    }
+
+    void clearDrainQueued() {
+        drainQueued = 0;
+    }
+
     /** Writes every queued item that is ready, in order, for as long as the socket takes them. */
     void drain() {
         synchronized (out) {
@@ -126,33 +152,41 @@ final class ClientProcess {
             if (c == null) {
                 return;
             }
-            while (!queue.isEmpty()) {
-                Object head = queue.peek();
-                if (head instanceof Slot slot && !slot.done()) {
-                    return;
-                }
-                if (!c.writable()) {
-                    c.whenWritable(this::drain);
-                    return;
-                }
-                queue.poll();
-                if (missed) {
-                    missed = false;
-                    c.missed();
-                }
-                if (head instanceof Slot slot) {
-                    byte[] frame = slot.frame();
-                    if (frame != null) {
-                        send(c, frame);
-                    }
-                } else if (head instanceof ListenEvent e) {
-                    c.listen(e.type(), e.key(), e.listening());
-                }
+            try {
+                drainTo(c);
+            } finally {
+                c.flush();
             }
-            if (missed && c.writable()) {
+        }
+    }
+
+    private void drainTo(ClientConnection c) {
+        while (!queue.isEmpty()) {
+            Object head = queue.peek();
+            if (head instanceof Slot slot && !slot.done()) {
+                return;
+            }
+            if (!c.writable()) {
+                c.whenWritable(this::drain);
+                return;
+            }
+            queue.poll();
+            if (missed) {
                 missed = false;
                 c.missed();
             }
+            if (head instanceof Slot slot) {
+                byte[] frame = slot.frame();
+                if (frame != null) {
+                    send(c, frame);
+                }
+            } else if (head instanceof ListenEvent e) {
+                c.listen(e.type(), e.key(), e.listening());
+            }
+        }
+        if (missed && c.writable()) {
+            missed = false;
+            c.missed();
         }
     }
 
@@ -178,11 +212,14 @@ final class ClientProcess {
      * Gives this process a (new) stream: sends {@code ready}, replays what the client may have lost
      * after {@code lastEventId}, then everything queued. A stream it still had is closed.
      */
-    void attach(ClientConnection c, boolean resumed, Long lastEventId, java.util.function.LongConsumer cancelTimer) {
+    void attach(ClientConnection c, boolean resumed, Long lastEventId, java.util.function.LongConsumer cancelTimer,
+            Function<java.util.concurrent.Executor, DrainLane> lanes) {
         ClientConnection previous;
         synchronized (out) {
             previous = connection;
             connection = c;
+            java.util.concurrent.Executor executor = c.executor();
+            lane = executor == null ? null : lanes.apply(executor);
             if (graceTimer >= 0) {
                 cancelTimer.accept(graceTimer);
                 graceTimer = -1;
@@ -191,6 +228,7 @@ final class ClientProcess {
             if (resumed && lastEventId != null) {
                 replayAfter(c, lastEventId);
             }
+            c.flush();
         }
         if (previous != null) {
             previous.close();

@@ -36,7 +36,7 @@ final class Slot {
         frame = preparedFrame;
         done = true;
         for (ClientProcess client : targets) {
-            client.drain();
+            client.requestDrain();
         }
     }
 }

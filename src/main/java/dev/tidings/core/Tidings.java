@@ -52,6 +52,7 @@ public class Tidings implements Transport.Receiver {
     private final Map<String, NotificationType<?, ?, ?, ?>> types = new LinkedHashMap<>();
     private final Map<String, ListenerRegistry> registries = new ConcurrentHashMap<>();
     private final Map<String, ClientProcess> clients = new ConcurrentHashMap<>();
+    private final Map<java.util.concurrent.Executor, DrainLane> lanes = new ConcurrentHashMap<>();
     private final Counters counters = new Counters();
     private final LogLimiter badPublicationLog = new LogLimiter(LOG, 10_000);
     private final LogLimiter prepareLog = new LogLimiter(LOG, 10_000);
@@ -175,7 +176,8 @@ public class Tidings implements Transport.Receiver {
 
     /** Gives a client process its stream; see {@link ClientConnection} for what is written. */
     public void attach(String clientId, ClientConnection connection, boolean resumed, Long lastEventId) {
-        client(clientId).attach(connection, resumed, lastEventId, vertx::cancelTimer);
+        client(clientId).attach(connection, resumed, lastEventId, vertx::cancelTimer,
+                executor -> lanes.computeIfAbsent(executor, DrainLane::new));
     }
 
     /** The stream ended (client went away); the grace period starts. */

@@ -5,10 +5,15 @@ import dev.tidings.core.ClientConnection;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
 
 /**
  * One open {@code text/event-stream} response. The notification frame is shared between every
  * client that receives it; only the short {@code event:}/{@code id:} header is written per client.
+ *
+ * <p>Events are gathered into one buffer until the core calls {@link #flush} at the end of a
+ * drain, so several events ready at once cost one socket write; the core drains on
+ * {@link #executor()}, the connection's own event loop, so the write needs no cross-thread task.
  */
 final class SseConnection implements ClientConnection {
 
@@ -18,47 +23,93 @@ final class SseConnection implements ClientConnection {
     private static final Buffer MISSED = Buffer.buffer("event: missed\ndata: {}\n\n");
     private static final Buffer HEARTBEAT = Buffer.buffer(":\n\n");
 
+    /** Gathered events past this many bytes are written before more are taken. */
+    private static final int FLUSH_AT = 16 * 1024;
+
     private final HttpServerResponse response;
     private final long retryMillis;
+    private final Executor executor;
+    // guarded by this: events not yet handed to the socket
+    private Buffer pending;
 
-    SseConnection(HttpServerResponse response, long retryMillis) {
+    SseConnection(HttpServerResponse response, long retryMillis, Executor executor) {
         this.response = response;
         this.retryMillis = retryMillis;
+        this.executor = executor;
     }
 
     @Override
-    public void ready(String clientId, boolean resumed) {
-        write(Buffer.buffer("retry: " + retryMillis + "\nevent: ready\ndata: {\"client\":\"" + clientId
-                + "\",\"resumed\":" + resumed + "}\n\n"));
+    public Executor executor() {
+        return executor;
     }
 
     @Override
-    public void notification(long id, byte[] frame) {
-        Buffer b = Buffer.buffer(frame.length + 48);
-        b.appendBytes(NOTIFICATION).appendString(Long.toString(id)).appendBytes(DATA).appendBytes(frame).appendBytes(END);
-        write(b);
+    public synchronized void ready(String clientId, boolean resumed) {
+        pending(64).appendString("retry: " + retryMillis + "\nevent: ready\ndata: {\"client\":\"" + clientId
+                + "\",\"resumed\":" + resumed + "}\n\n");
     }
 
     @Override
-    public void listen(String type, String key, boolean listening) {
+    public synchronized void notification(long id, byte[] frame) {
+        Buffer b = pending(frame.length + 48);
+        b.appendBytes(NOTIFICATION);
+        appendDecimal(b, id);
+        b.appendBytes(DATA).appendBytes(frame).appendBytes(END);
+    }
+
+    private static void appendDecimal(Buffer b, long n) {
+        if (n < 0) {
+            b.appendString(Long.toString(n));
+            return;
+        }
+        long scale = 1;
+        while (scale <= n / 10) {
+            scale *= 10;
+        }
+        for (; scale > 0; scale /= 10) {
+            b.appendByte((byte) ('0' + (n / scale) % 10));
+        }
+    }
+
+    @Override
+    public synchronized void listen(String type, String key, boolean listening) {
         JsonStringEncoder json = JsonStringEncoder.getInstance();
-        write(Buffer.buffer("event: listen\ndata: {\"type\":\"" + new String(json.quoteAsString(type))
-                + "\",\"key\":\"" + new String(json.quoteAsString(key)) + "\",\"listening\":" + listening + "}\n\n"));
+        pending(64).appendString("event: listen\ndata: {\"type\":\"" + new String(json.quoteAsString(type))
+                + "\",\"key\":\"" + new String(json.quoteAsString(key)) + "\",\"listening\":" + listening + "}\n\n");
     }
 
     @Override
-    public void missed() {
-        write(MISSED);
+    public synchronized void missed() {
+        pending(32).appendBuffer(MISSED);
     }
 
-    void heartbeat() {
-        if (writable()) {
+    private Buffer pending(int room) {
+        if (pending == null) {
+            pending = Buffer.buffer(Math.max(256, room));
+        }
+        return pending;
+    }
+
+    @Override
+    public synchronized void flush() {
+        Buffer b = pending;
+        if (b != null) {
+            pending = null;
+            write(b);
+        }
+    }
+
+    synchronized void heartbeat() {
+        if (pending == null && writable()) {
             write(HEARTBEAT);
         }
     }
 
     @Override
-    public boolean writable() {
+    public synchronized boolean writable() {
+        if (pending != null && pending.length() >= FLUSH_AT) {
+            flush();
+        }
         try {
             return !response.writeQueueFull();
         } catch (IllegalStateException closed) {
@@ -72,7 +123,8 @@ final class SseConnection implements ClientConnection {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        flush();
         try {
             if (!response.ended()) {
                 response.end();
@@ -87,7 +139,7 @@ final class SseConnection implements ClientConnection {
             return;
         }
         try {
-            response.write(buffer);
+            response.write(buffer, null); // no promise, no listener: nothing waits for this write
         } catch (IllegalStateException raced) {
             // closed between the check and the write: the close handler detaches this stream
         }

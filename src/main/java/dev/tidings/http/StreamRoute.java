@@ -9,6 +9,8 @@ import io.smallrye.mutiny.Multi;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.impl.HttpServerRequestInternal;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /**
  * {@code GET /notif/stream}: opens (or resumes) a client process and keeps its Server-Sent Events
@@ -76,7 +79,7 @@ public class StreamRoute {
                 .onItem().transformToUniAndConcatenate(l -> tidings.listen(l.type(), clientId, l.key(), caller, true))
                 .collect().last()
                 .subscribe().with(
-                        ok -> stream(rc.response(), clientId, resume != null, lastEventId),
+                        ok -> stream(request, rc.response(), clientId, resume != null, lastEventId),
                         failure -> {
                             if (resume == null) {
                                 tidings.deinit(clientId, null);
@@ -85,7 +88,17 @@ public class StreamRoute {
                         });
     }
 
-    private void stream(HttpServerResponse response, String clientId, boolean resumed, Long lastEventId) {
+    /** The event loop that owns the request's connection, where its writes cost no cross-thread task. */
+    private static Executor eventLoop(HttpServerRequest request) {
+        try {
+            return ((ContextInternal) ((HttpServerRequestInternal) request).context()).nettyEventLoop();
+        } catch (ClassCastException | NullPointerException e) {
+            return null; // unknown request wrapper: the core then writes from the notifying thread
+        }
+    }
+
+    private void stream(HttpServerRequest request, HttpServerResponse response, String clientId, boolean resumed,
+            Long lastEventId) {
         if (response.closed()) {
             return; // gone before we answered; a new process simply expires after its grace period
         }
@@ -93,7 +106,7 @@ public class StreamRoute {
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache, no-store")
                 .putHeader("X-Accel-Buffering", "no");
-        SseConnection connection = new SseConnection(response, config.retry().toMillis());
+        SseConnection connection = new SseConnection(response, config.retry().toMillis(), eventLoop(request));
         open.add(connection);
         response.closeHandler(v -> {
             open.remove(connection);

@@ -70,6 +70,7 @@ public final class LoadGen {
     int pubConnections = 16;
     int eventLoops = 2;
     int settleSeconds = 3;
+    int warmupSeconds = 0;
     String label = "";
 
     // ---- state --------------------------------------------------------------------------------
@@ -201,6 +202,7 @@ public final class LoadGen {
                 case "--pub-connections" -> pubConnections = Integer.parseInt(v);
                 case "--event-loops" -> eventLoops = Integer.parseInt(v);
                 case "--settle" -> settleSeconds = Integer.parseInt(v);
+                case "--warmup" -> warmupSeconds = Integer.parseInt(v);
                 case "--label" -> label = v;
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
@@ -256,6 +258,9 @@ public final class LoadGen {
                 }
             }
             warmUp();
+            if (warmupSeconds > 0) {
+                runPhase("warmup:" + warmupSeconds); // JIT and caches; its figures are not reported
+            }
             for (String phase : phases) {
                 runPhase(phase);
             }
@@ -428,10 +433,11 @@ public final class LoadGen {
 
     void runPhase(String spec) throws Exception {
         String[] parts = spec.split(":");
-        boolean max = parts[0].equals("max");
+        boolean warmup = parts[0].equals("warmup");
+        boolean max = parts[0].equals("max") || warmup;
         double rate = max ? 0 : Double.parseDouble(parts[1]);
         int seconds = Integer.parseInt(parts[max ? 1 : 2]);
-        String name = max ? "max" : "rate" + parts[1];
+        String name = warmup ? "warmup" : max ? "max" : "rate" + parts[1];
         long heldListeners = Arrays.stream(listeners).sum();
         double perKey = heldListeners / (double) keys;
         long windowDeliveries = Math.max(1, Math.round(window * perKey));
@@ -442,6 +448,7 @@ public final class LoadGen {
         long gaps0 = gaps.sum();
         long reorders0 = reorders.sum();
         long server0 = cpuTicks(serverPids);
+        Map<String, Long> threads0 = threadTicks(serverPids);
         long gen0 = cpuTicks(List.of(selfPid()));
         AtomicLong expected = new AtomicLong();
         AtomicLong notifies = new AtomicLong();
@@ -500,9 +507,18 @@ public final class LoadGen {
             elapsed = seconds; // a fixed rate: deliveries per second over the phase
         }
         long serverTicks = cpuTicks(serverPids) - server0;
+        Map<String, Long> threads1 = threadTicks(serverPids);
+        StringBuilder byThread = new StringBuilder();
+        threads1.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - threads0.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .limit(8)
+                .forEach(e -> byThread.append(byThread.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+                        .append(fmt(e.getValue() / 100.0)));
         long genTicks = cpuTicks(List.of(selfPid())) - gen0;
         Histogram h = recorder.getIntervalHistogram();
-        String p = "phase." + name + ".";
+        String p = warmup ? "warmup." : "phase." + name + ".";
         put(p + "seconds", seconds);
         put(p + "notifies", notifies.get());
         put(p + "publishErrors", errors.sum());
@@ -519,12 +535,14 @@ public final class LoadGen {
         put(p + "server.cpuSeconds", fmt(serverTicks / 100.0));
         put(p + "server.cpuSecondsPer100k", fmt(got == 0 ? 0 : serverTicks / 100.0 / (got / 100_000.0)));
         put(p + "gen.cpuSeconds", fmt(genTicks / 100.0));
+        put(p + "server.cpuSecondsByThread", byThread.toString());
         put(p + "gen.cpuSecondsPer100k", fmt(got == 0 ? 0 : genTicks / 100.0 / (got / 100_000.0)));
         log("%s: %d notifies, %d deliveries (%d expected, lost %d, gaps %d, reorders %d), %d/s, latency p50 %.2f p99 %.2f max %.2f ms, server CPU %.2f s (%.3f s/100k), generator CPU %.2f s",
                 name, notifies.get(), got, expected.get(), Math.max(0, expected.get() - got), gaps.sum() - gaps0,
                 reorders.sum() - reorders0, Math.round(got / elapsed), h.getValueAtPercentile(50) / 1000.0,
                 h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0, serverTicks / 100.0,
                 got == 0 ? 0 : serverTicks / 100.0 / (got / 100_000.0), genTicks / 100.0);
+        log("%s: server CPU by thread: %s", name, byThread);
     }
 
     // ---- measurements -------------------------------------------------------------------------
@@ -546,6 +564,28 @@ public final class LoadGen {
             }
         }
         return sum;
+    }
+
+    /** CPU ticks per thread name (digits folded), over the processes' threads. */
+    static Map<String, Long> threadTicks(List<Integer> pids) {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        for (int pid : pids) {
+            java.io.File[] tasks = new java.io.File("/proc/" + pid + "/task").listFiles();
+            if (tasks == null) {
+                continue;
+            }
+            for (java.io.File t : tasks) {
+                try {
+                    String stat = Files.readString(t.toPath().resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "N");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    m.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // thread gone
+                }
+            }
+        }
+        return m;
     }
 
     long rssKiB() {
@@ -573,8 +613,19 @@ public final class LoadGen {
         }
         jcmd("GC.run");
         jcmd("GC.run");
-        Matcher m = USED.matcher(jcmd("GC.heap_info"));
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
+        // G1: "garbage-first heap total …, used NK"; Parallel: "PSYoungGen total …, used NK" and
+        // "ParOldGen total …, used NK". Metaspace lines come after and are not heap.
+        long used = -1;
+        for (String line : jcmd("GC.heap_info").split("\n")) {
+            if (line.contains("Metaspace")) {
+                break;
+            }
+            Matcher m = USED.matcher(line);
+            if (line.contains("total") && m.find()) {
+                used = Math.max(0, used) + Long.parseLong(m.group(1));
+            }
+        }
+        return used;
     }
 
     String jcmd(String command) throws Exception {
