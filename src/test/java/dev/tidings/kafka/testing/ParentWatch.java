@@ -1,0 +1,39 @@
+package dev.tidings.kafka.testing;
+
+import java.lang.reflect.InvocationTargetException;
+import java.util.Arrays;
+
+/**
+ * Runs another main class in a child process of a test and ends that process when the test JVM
+ * that started it is gone, so that a killed build leaves no broker or replica behind.
+ *
+ * <p>Usage: {@code java -cp <classpath incl. test-classes> dev.tidings.kafka.testing.ParentWatch
+ * <main class> <args…>}
+ */
+public final class ParentWatch {
+
+    private ParentWatch() {}
+
+    public static void main(String[] args) throws Throwable {
+        ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> {
+            System.err.println("ParentWatch: the test JVM " + parent.pid() + " is gone; exiting");
+            Thread halt = new Thread(() -> {
+                try {
+                    Thread.sleep(10_000);
+                } catch (InterruptedException e) {
+                    // exit anyway
+                }
+                Runtime.getRuntime().halt(3);
+            });
+            halt.setDaemon(true);
+            halt.start();
+            System.exit(3);
+        }));
+        Class<?> main = Class.forName(args[0]);
+        try {
+            main.getMethod("main", String[].class).invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+}
