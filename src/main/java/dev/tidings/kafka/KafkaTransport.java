@@ -118,6 +118,9 @@ public class KafkaTransport implements Transport {
     private volatile Set<String> missingTopics = Set.of();
     private volatile int assignedPartitions;
     private final AtomicLong badControls = new AtomicLong();
+    /** Consumer thread only: since when it has had no connection to the broker (0: connected). */
+    private long disconnectedSince;
+    private boolean brokerDownReported;
 
     @Inject
     public KafkaTransport(KafkaTransportConfig config, TidingsConfig core, ObjectMapper mapper) {
@@ -362,6 +365,7 @@ public class KafkaTransport implements Transport {
                         nextRefresh = now + refreshNanos();
                     }
                     ConsumerRecords<byte[], byte[]> records = c.poll(POLL);
+                    watchConnection(c, now);
                     for (ConsumerRecord<byte[], byte[]> r : records) {
                         handle(r);
                     }
@@ -380,6 +384,35 @@ public class KafkaTransport implements Transport {
             } catch (RuntimeException e) {
                 LOG.debugf("closing the Kafka consumer: %s", e);
             }
+        }
+    }
+
+    /**
+     * The Kafka clients retry a lost broker by themselves (and say so at WARN on every attempt);
+     * this says it once per state change: unreachable after a few seconds without a connection,
+     * and reachable again.
+     */
+    private void watchConnection(KafkaConsumer<byte[], byte[]> c, long now) {
+        double connections = 1;
+        for (var e : c.metrics().entrySet()) {
+            if (e.getKey().name().equals("connection-count") && e.getKey().group().equals("consumer-metrics")) {
+                Object v = e.getValue().metricValue();
+                connections = v instanceof Number n ? n.doubleValue() : 1;
+                break;
+            }
+        }
+        if (connections > 0) {
+            if (disconnectedSince != 0 && brokerDownReported) {
+                LOG.infof("Kafka broker %s reachable again; delivery resumes", bootstrapServers);
+            }
+            disconnectedSince = 0;
+            brokerDownReported = false;
+        } else if (disconnectedSince == 0) {
+            disconnectedSince = now;
+        } else if (!brokerDownReported && now - disconnectedSince > TimeUnit.SECONDS.toNanos(3)) {
+            brokerDownReported = true;
+            LOG.warnf("Kafka broker %s unreachable; notify answers 503 until it is back, open streams stay open",
+                    bootstrapServers);
         }
     }
 

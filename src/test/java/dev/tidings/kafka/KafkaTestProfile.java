@@ -12,6 +12,7 @@ public class KafkaTestProfile implements QuarkusTestProfile {
     public Map<String, String> getConfigOverrides() {
         return Map.of(
                 "tidings.transport", "kafka",
+                "quarkus.http.test-port", "0",
                 "tidings.simple-types", "kt-feed,kt-other",
                 "tidings.kafka.send-timeout", "2s",
                 "tidings.kafka.health-timeout", "1s",

@@ -67,7 +67,9 @@ class KafkaTransportTest {
 
     @AfterAll
     static void closeProducer() {
-        outside.close(Duration.ofSeconds(2));
+        if (outside != null) {
+            outside.close(Duration.ofSeconds(2));
+        }
     }
 
     @BeforeEach

@@ -29,6 +29,12 @@ import org.apache.kafka.common.Uuid;
 public final class KafkaBroker {
 
     private static KafkaBroker shared;
+    /** Kept so that the level holds (JUL loggers are weakly referenced): quiet Kafka clients in the test JVM. */
+    private static final java.util.logging.Logger KAFKA_LOG = java.util.logging.Logger.getLogger("org.apache.kafka");
+
+    static {
+        KAFKA_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
 
     private final Path dir;
     private final Path properties;
@@ -154,7 +160,7 @@ public final class KafkaBroker {
             throw new IllegalStateException(cpFile + " is missing: run the build through Maven "
                     + "(generate-test-resources writes it)");
         }
-        String classpath = Files.readString(cpFile).trim() + java.io.File.pathSeparator + ownClasses();
+        String classpath = Files.readString(cpFile).trim() + java.io.File.pathSeparator + ParentWatch.classpathEntry();
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
                 "-Dorg.slf4j.simpleLogger.logFile=System.out", "-Dorg.slf4j.simpleLogger.showDateTime=true",
@@ -164,16 +170,7 @@ public final class KafkaBroker {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile())).start();
     }
 
-    /** Where ParentWatch was loaded from (target/test-classes). */
-    static String ownClasses() {
-        try {
-            return Paths.get(ParentWatch.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String javaExecutable() {
+    public static String javaExecutable() {
         return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     }
 

@@ -1,6 +1,13 @@
 package dev.tidings.kafka.testing;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 
 /**
@@ -13,6 +20,27 @@ import java.util.Arrays;
 public final class ParentWatch {
 
     private ParentWatch() {}
+
+    /**
+     * A directory holding only this class, to put on a child's class path (rather than all of
+     * target/test-classes, whose other classes and resources a child must not see).
+     */
+    public static synchronized String classpathEntry() {
+        try {
+            Path dir = Paths.get("target", "parent-watch").toAbsolutePath();
+            String name = ParentWatch.class.getName().replace('.', '/') + ".class";
+            Path target = dir.resolve(name);
+            if (!Files.exists(target)) {
+                Files.createDirectories(target.getParent());
+                try (InputStream in = ParentWatch.class.getClassLoader().getResourceAsStream(name)) {
+                    Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return dir.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     public static void main(String[] args) throws Throwable {
         ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> {
