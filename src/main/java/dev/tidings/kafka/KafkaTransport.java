@@ -361,6 +361,8 @@ public class KafkaTransport implements Transport {
                         LOG.infof("Kafka transport reads %d partitions from their newest record%s", assignment.size(),
                                 missingTopics.isEmpty() ? "" : "; missing topics " + missingTopics);
                     } else if (now - nextRefresh >= 0) {
+                        // a failing refresh (broker away, no permission) must not keep the consumer from polling
+                        nextRefresh = now + refreshNanos();
                         assignment = assign(c, assignment, false);
                         nextRefresh = now + refreshNanos();
                     }
@@ -494,18 +496,22 @@ public class KafkaTransport implements Transport {
             return current;
         }
         c.assign(all);
-        if (!fresh.isEmpty()) {
-            if (initial) {
-                c.seekToEnd(fresh);
-            } else {
-                c.seekToBeginning(fresh);
-                LOG.infof("Kafka transport now also reads %s", fresh);
-            }
+        assignedPartitions = all.size();
+        if (fresh.isEmpty()) {
+            return Set.copyOf(all);
+        }
+        if (initial) {
+            c.seekToEnd(fresh);
+            // resolve the positions now (a failure retries the whole start), so that nothing
+            // published once this replica is ready is missed
             for (TopicPartition tp : fresh) {
                 c.position(tp, timeout);
             }
+        } else {
+            c.seekToBeginning(fresh);
+            LOG.infof("Kafka transport now also reads %s", fresh);
+            // the seek is settled by the next poll at the latest; the assignment is already changed
         }
-        assignedPartitions = all.size();
         return Set.copyOf(all);
     }
 

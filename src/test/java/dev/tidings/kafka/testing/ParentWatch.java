@@ -19,6 +19,8 @@ import java.util.Arrays;
  */
 public final class ParentWatch {
 
+    private static boolean copied;
+
     private ParentWatch() {}
 
     /**
@@ -30,11 +32,12 @@ public final class ParentWatch {
             Path dir = Paths.get("target", "parent-watch").toAbsolutePath();
             String name = ParentWatch.class.getName().replace('.', '/') + ".class";
             Path target = dir.resolve(name);
-            if (!Files.exists(target)) {
+            if (!copied) { // once per test JVM, before any child runs from it; refreshed so it is never stale
                 Files.createDirectories(target.getParent());
                 try (InputStream in = ParentWatch.class.getClassLoader().getResourceAsStream(name)) {
                     Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
                 }
+                copied = true;
             }
             return dir.toString();
         } catch (IOException e) {
