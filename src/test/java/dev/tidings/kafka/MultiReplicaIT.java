@@ -257,6 +257,20 @@ class MultiReplicaIT {
 
     @Test
     @Order(6)
+    void disconnectOfAnIdentityReachesEveryReplica() {
+        SseClient zed0 = stream(r(0), "zed", "feed:dc");
+        SseClient zed2 = stream(r(2), "zed", "feed:dc");
+        SseClient amy2 = stream(r(2), "amy", "feed:dc");
+        Replica.Answer a = r(1).post("/notif/disconnect", json(Map.of("identity", "zed")));
+        assertEquals(202, a.status(), a.body());
+        await("zed's streams end on every replica").atMost(WAIT).until(() -> zed0.ended() && zed2.ended());
+        notifyOk(r(1), "feed", "dc", Map.of("after", "disconnect"));
+        awaitData(amy2, "feed", "dc", "{\"after\":\"disconnect\"}");
+        assertFalse(amy2.ended());
+    }
+
+    @Test
+    @Order(7)
     void anOutsideProducerReachesClientsAndAMalformedRecordIsSkipped() throws Exception {
         SseClient ann0 = stream(r(0), "ann", "feed:ext");
         SseClient ben2 = stream(r(2), "ben", "feed:ext");
@@ -276,7 +290,7 @@ class MultiReplicaIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void brokerDownAnswers503QuicklyKeepsStreamsOpenAndDeliveryResumes() {
         SseClient ann0 = stream(r(0), "ann", "feed:down");
         SseClient ben1 = stream(r(1), "ben", "feed:down");
