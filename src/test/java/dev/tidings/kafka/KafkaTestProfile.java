@@ -15,6 +15,7 @@ public class KafkaTestProfile implements QuarkusTestProfile {
                 "quarkus.http.test-port", "0",
                 "tidings.simple-types", "kt-feed,kt-other",
                 "tidings.kafka.send-timeout", "2s",
+                "tidings.kafka.topics.kt-other", "custom.other-topic",
                 "tidings.kafka.health-timeout", "1s",
                 "tidings.limits.max-payload", "1024",
                 "quarkus.log.category.\"org.apache.kafka\".level", "WARN");

@@ -17,6 +17,7 @@ import dev.tidings.kafka.testing.KafkaBroker;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -56,6 +57,9 @@ class KafkaTransportTest {
 
     @Inject
     ObjectMapper mapper;
+
+    @Inject
+    Instance<KafkaTransport> transport;
 
     private static KafkaProducer<byte[], byte[]> outside;
 
@@ -277,6 +281,19 @@ class KafkaTransportTest {
 
     @Test
     @Order(6)
+    void aTypeCanHaveItsOwnTopic() throws Exception {
+        assertEquals("custom.other-topic", transport.get().topics().get("kt-other"));
+        assertEquals("tidings.kt-feed", transport.get().topics().get(FEED));
+        Client a = new Client("alice").listen("kt-other", "own");
+        tidings.notify("kt-other", "own", mapper.readTree("{\"via\":\"notify\"}"), NotFor.none()).await().atMost(WAIT);
+        send("custom.other-topic", "own", "{\"via\":\"outside\"}");
+        awaitData(a, "own={\"via\":\"outside\"}");
+        assertEquals(List.of("own={\"via\":\"notify\"}", "own={\"via\":\"outside\"}"), a.data);
+        a.end();
+    }
+
+    @Test
+    @Order(7)
     void brokerDownFailsWithinTheSendTimeoutThenDeliveryResumes() throws Exception {
         KafkaBroker broker = KafkaBroker.shared();
         Client a = new Client("alice").listen(FEED, "outage");
