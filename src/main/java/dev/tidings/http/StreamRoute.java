@@ -107,7 +107,6 @@ public class StreamRoute {
                 .putHeader("Cache-Control", "no-cache, no-store")
                 .putHeader("X-Accel-Buffering", "no");
         SseConnection connection = new SseConnection(response, config.retry().toMillis(), eventLoop(request));
-        open.add(connection);
         response.closeHandler(v -> {
             open.remove(connection);
             tidings.detach(clientId, connection);
@@ -122,6 +121,7 @@ public class StreamRoute {
             connection.close(); // the process ended between the checks and now
             return;
         }
+        open.add(connection); // only now, so that no heartbeat precedes ready
         if (response.closed()) {
             open.remove(connection);
             tidings.detach(clientId, connection);

@@ -118,4 +118,19 @@ class NotifyTest {
                     && !e.json().get("listening").asBoolean()), "bob keeps listening");
         }
     }
+
+    @Test
+    void disconnectEndsEveryProcessOfThatIdentityOnly() {
+        try (SseClient a1 = stream("alice", "feed:dc"); SseClient a2 = stream("alice"); SseClient b = stream("bob", "feed:dc")) {
+            String alice1 = a1.clientId();
+            a2.clientId();
+            b.awaitListen("feed", "dc", true);
+            post("/notif/disconnect", Map.of("identity", "alice")).statusCode(202);
+            org.awaitility.Awaitility.await().atMost(SseClient.WAIT).until(() -> a1.ended() && a2.ended());
+            listen("feed", alice1, "dc").statusCode(404);
+            notifyOn("feed", "dc", Map.of("n", 1)).statusCode(202);
+            b.awaitData("feed", "dc", 1);
+            assertTrue(!b.ended());
+        }
+    }
 }

@@ -99,4 +99,26 @@ class ResumeTest {
             assertEquals("unknown_client", again.error().get("error").asText());
         }
     }
+
+    @Test
+    void aClientWhoseQueueOverflowsIsToldItMissedNotificationsAndKeepsListening() {
+        String id;
+        try (SseClient first = stream("alice", "feed:overflow")) {
+            id = first.clientId();
+            first.awaitListen("feed", "overflow", true);
+        }
+        // No stream now: notifications queue up to tidings.client.queue-length (50 in tests).
+        for (int i = 1; i <= 60; i++) {
+            notifyOn("feed", "overflow", Map.of("n", i)).statusCode(202);
+        }
+        try (SseClient again = SseClient.open(uri("/notif/stream?client=" + id), "X-Identity", "alice")) {
+            List<JsonNode> got = again.awaitData("feed", "overflow", 10);
+            assertEquals(java.util.stream.IntStream.rangeClosed(51, 60).boxed().toList(),
+                    got.stream().map(n -> n.get("n").asInt()).toList(), "the 51st found a full queue; 1..50 were dropped");
+            List<String> kinds = again.events().stream().map(SseClient.Event::event).toList();
+            assertEquals(List.of("ready", "missed"), kinds.subList(0, 2));
+            notifyOn("feed", "overflow", Map.of("n", 61)).statusCode(202);
+            assertEquals(61, again.awaitData("feed", "overflow", 11).get(10).get("n").asInt());
+        }
+    }
 }
