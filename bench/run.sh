@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Tidings fan-out benchmark, side by side with nginx + Nchan. See BENCHMARKS.md.
 #
-#   bench/run.sh [scenario ...]        scenarios: capacity simple chat (default: all three)
+#   bench/run.sh [scenario ...]        scenarios: capacity simple chat kafka drop (default: all)
 #
 #   capacity  19,000 idle SSE clients over 100 keys (feed type): heap and RSS per idle client,
 #             then 100 notifies/s for 10 s to show every client is alive
 #   simple    10,000 clients over 100 keys, feed (pass-through) type: 200 notifies/s for 20 s
 #             (latency), then as fast as the server delivers for 20 s (throughput)
 #   chat      the same with the prepare-bearing chat type, 4 tabs per identity (2,500 identities)
+#   kafka     the simple scenario on the Kafka transport: a private broker, two replicas, clients
+#             split between them, notifies alternating between them (compared with in-process
+#             `simple` from target/bench/simple, so run simple first)
+#   drop      one replica on Kafka, 5,000,000 records for keys nobody listens on, written while
+#             the replica is stopped, then timed while it reads and drops them
 #
 # Each scenario runs the packaged application (demo profile) and then a private nginx + Nchan on
 # loopback with the same clients, keys and rates; figures land in target/bench/<scenario>/ and the
@@ -17,7 +22,8 @@
 # WARMUP (seconds of unreported full-speed load before the measured phases, default 15);
 # SMALL=1 runs 1,500 clients for 8 s (development); JFR=1 records a JFR profile of the server
 # (target/bench/<scenario>/tidings.jfr); NO_BUILD=1 skips packaging; ONLY=tidings|nchan runs one
-# side; SERVER_OPTS adds JVM options for the server; APP=<dir> runs another build (default
+# side; GC sets the server's collector (default -XX:+UseParallelGC; GC=-XX:+UseG1GC for G1);
+# SERVER_OPTS adds JVM options for the server; APP=<dir> runs another build (default
 # target/quarkus-app), e.g. a copy of the previous one for before/after figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,7 +59,9 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
     mvn -q package -DskipTests
     mvn -q -f bench/loadgen/pom.xml package -DskipTests
 fi
-LOADGEN_CP="$ROOT/bench/loadgen/target/classes:$(cat "$ROOT/bench/loadgen/target/classpath.txt")"
+# A copy of the generator's classes, so that rebuilding it cannot disturb a run in progress.
+rm -rf "$OUT/loadgen-classes"; cp -r "$ROOT/bench/loadgen/target/classes" "$OUT/loadgen-classes"
+LOADGEN_CP="$OUT/loadgen-classes:$(cat "$ROOT/bench/loadgen/target/classpath.txt")"
 
 # ---- servers ------------------------------------------------------------------------------------
 port_free() { # port
@@ -78,7 +86,7 @@ start_tidings() { # dir
     port_free "$TIDINGS_PORT"
     [ "${JFR:-0}" = 1 ] && jfr=("-XX:StartFlightRecording=filename=$dir/tidings.jfr,settings=profile,dumponexit=true")
     # shellcheck disable=SC2086
-    java -Xms512m -Xmx2g ${jfr[@]+"${jfr[@]}"} ${SERVER_OPTS:-} \
+    java -Xms512m -Xmx2g ${GC:--XX:+UseParallelGC} ${jfr[@]+"${jfr[@]}"} ${SERVER_OPTS:-} \
         -Dquarkus.profile=demo -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$TIDINGS_PORT" \
         -Dquarkus.http.accept-backlog=4096 -Dquarkus.log.category.\"dev.tidings\".level=WARN \
         -jar "${APP:-target/quarkus-app}/quarkus-run.jar" >"$dir/tidings.log" 2>&1 &
@@ -144,6 +152,112 @@ stop_server() {
     STARTED=(${keep[@]+"${keep[@]}"})
 }
 
+# ---- Kafka: a private single-node KRaft broker and replicas on the Kafka transport ---------------
+KAFKA_PORT=${KAFKA_PORT:-29092}
+start_broker() { # dir -> BROKER_PID
+    local dir=$1/kafka cp
+    port_free "$KAFKA_PORT"; port_free "$((KAFKA_PORT + 1))"
+    [ -e target/kafka-broker/classpath.txt ] || mvn -q generate-test-resources
+    cp=$(cat target/kafka-broker/classpath.txt)
+    rm -rf "$dir"; mkdir -p "$dir"
+    {
+        echo "process.roles=broker,controller"
+        echo "node.id=1"
+        echo "controller.quorum.voters=1@127.0.0.1:$((KAFKA_PORT + 1))"
+        echo "listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$((KAFKA_PORT + 1))"
+        echo "advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT"
+        echo "controller.listener.names=CONTROLLER"
+        echo "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+        echo "log.dirs=$dir/data"
+        echo "num.partitions=3"
+        echo "offsets.topic.replication.factor=1"
+        echo "transaction.state.log.replication.factor=1"
+        echo "transaction.state.log.min.isr=1"
+        echo "share.coordinator.state.topic.replication.factor=1"
+        echo "share.coordinator.state.topic.min.isr=1"
+    } >"$dir/server.properties"
+    java -cp "$cp" kafka.tools.StorageTool format --config "$dir/server.properties" \
+        --cluster-id "$(java -cp "$cp" kafka.tools.StorageTool random-uuid)" >"$dir/format.log" 2>&1
+    java -Xms512m -Xmx1g -cp "$cp" kafka.Kafka "$dir/server.properties" >"$dir/broker.log" 2>&1 &
+    BROKER_PID=$!
+    STARTED+=("$BROKER_PID")
+    for _ in $(seq 1 150); do
+        (echo >/dev/tcp/127.0.0.1/"$KAFKA_PORT") 2>/dev/null && return 0
+        kill -0 "$BROKER_PID" 2>/dev/null || { echo "broker exited; see $dir/broker.log"; return 1; }
+        sleep 0.2
+    done
+    echo "broker did not open $KAFKA_PORT"; return 1
+}
+
+stop_pid() { # pid
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+    local keep=()
+    for pid in "${STARTED[@]}"; do [ "$pid" != "$1" ] && keep+=("$pid"); done
+    STARTED=(${keep[@]+"${keep[@]}"})
+}
+
+start_replica() { # dir port -> REPLICA_PID
+    local dir=$1 port=$2
+    port_free "$port"
+    # shellcheck disable=SC2086
+    java -Xms512m -Xmx2g ${GC:--XX:+UseParallelGC} ${SERVER_OPTS:-} \
+        -Dquarkus.profile=demo -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" \
+        -Dquarkus.http.accept-backlog=4096 -Dquarkus.log.category.\"dev.tidings\".level=WARN \
+        -Dtidings.transport=kafka -Dkafka.bootstrap.servers=127.0.0.1:"$KAFKA_PORT" \
+        -jar "${APP:-target/quarkus-app}/quarkus-run.jar" >"$dir/replica-$port.log" 2>&1 &
+    REPLICA_PID=$!
+    STARTED+=("$REPLICA_PID")
+    wait_http "http://127.0.0.1:$port/q/health/ready" "$REPLICA_PID"
+}
+
+# Kafka mode: two replicas, clients split between them, notifies alternating between them.
+kafka_scenario() { # name clients keys phases...
+    local name=$1 clients=$2 keys=$3; shift 3
+    local dir=$OUT/$name phases=() p2=$((TIDINGS_PORT + 2)) r1 r2 gen
+    rm -rf "$dir"; mkdir -p "$dir"
+    for p in "$@"; do phases+=(--phase "$p"); done
+    echo "=== $name: $clients clients over 2 replicas on Kafka, $keys keys, feed type, phases $* ==="
+    start_broker "$dir"
+    start_replica "$dir" "$TIDINGS_PORT"; r1=$REPLICA_PID
+    start_replica "$dir" "$p2"; r2=$REPLICA_PID
+    SERVER_PID=$r1; SERVER_PIDS="$r1,$r2"
+    java -Xms256m -Xmx2g -XX:+UseParallelGC -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen \
+        --target tidings --ports "$TIDINGS_PORT,$p2" --server-pids "$SERVER_PIDS" --out "$dir/tidings.properties" \
+        --clients "$clients" --keys "$keys" --tabs 1 --type feed --sources "$(sources_for "$clients")" \
+        --label "$name" --warmup "${WARMUP:-$DEF_W}" "${phases[@]}" &
+    gen=$!; STARTED+=("$gen"); wait "$gen"
+    stop_pid "$r1"; stop_pid "$r2"; stop_pid "$BROKER_PID"
+    sleep 3
+    java -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen compare "$name" "$dir/tidings.properties" \
+        "$OUT/simple/nchan.properties" "$OUT/simple/tidings.properties" | tee "$dir/report.md"
+}
+
+# Drop: one replica on Kafka with no listeners; records written while it is stopped (SIGSTOP),
+# then timed while it reads and drops them (SIGCONT).
+drop_scenario() { # records keys
+    local dir=$OUT/drop records=$1 keys=$2 r1 gen
+    rm -rf "$dir"; mkdir -p "$dir"
+    echo "=== drop: $records records for $keys keys nobody listens on, one replica on Kafka ==="
+    start_broker "$dir"
+    start_replica "$dir" "$TIDINGS_PORT"; r1=$REPLICA_PID
+    java -Xms256m -Xmx1g -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen drop --bootstrap 127.0.0.1:"$KAFKA_PORT" \
+        --topic tidings.feed --records "$records" --keys "$keys" --port "$TIDINGS_PORT" --pid "$r1" \
+        --out "$dir/tidings.properties" &
+    gen=$!; STARTED+=("$gen"); wait "$gen" || true
+    kill -CONT "$r1" 2>/dev/null || true
+    stop_pid "$r1"; stop_pid "$BROKER_PID"
+    {
+        echo "### drop (one replica on Kafka, $records records for $keys keys nobody listens on)"
+        echo
+        echo "| figure | value |"
+        echo "|---|---:|"
+        sed 's/^\([^=]*\)=\(.*\)$/| \1 | \2 |/' "$dir/tidings.properties"
+        echo
+        awk -F= '$1=="recordsPerSec" { printf "Targets:\n\n- %s: ≥ 1,000,000 records/s read and dropped — %s records/s\n\n", ($2 >= 1000000 ? "MET" : "MISSED"), $2 }' "$dir/tidings.properties"
+    } | tee "$dir/report.md"
+}
+
 # ---- one side of one scenario -------------------------------------------------------------------
 loadgen() { # target scenario-dir args...
     local target=$1 dir=$2; shift 2
@@ -188,7 +302,7 @@ scenario() { # name clients keys tabs type phases...
 }
 
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(capacity simple chat)
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(capacity simple chat kafka drop)
 if [ "${SMALL:-0}" = 1 ]; then DEF_N=1500; DEF_S=8; DEF_W=8; CAP_N=2000; else DEF_N=10000; DEF_S=20; DEF_W=15; CAP_N=19000; fi
 N=${CLIENTS:-$DEF_N}; K=${KEYS:-100}; S=${DURATION:-$DEF_S}
 {
@@ -200,7 +314,9 @@ for s in "${SCENARIOS[@]}"; do
         capacity) scenario capacity "${CLIENTS:-$CAP_N}" "$K" 1 feed "rate:100:10" ;;
         simple)   scenario simple "$N" "$K" 1 feed "rate:200:$S" "max:$S" ;;
         chat)     scenario chat "$N" "$K" "${TABS:-4}" chat "rate:200:$S" "max:$S" ;;
-        *) echo "unknown scenario $s (capacity, simple, chat)"; exit 2 ;;
+        kafka)    kafka_scenario kafka "$N" "$K" "rate:200:$S" "max:$S" ;;
+        drop)     drop_scenario "${RECORDS:-5000000}" "${DROP_KEYS:-10000}" ;;
+        *) echo "unknown scenario $s (capacity, simple, chat, kafka, drop)"; exit 2 ;;
     esac
     cat "$OUT/$s/report.md" >>"$OUT/report.md.new"
 done

@@ -56,6 +56,7 @@ public final class LoadGen {
     String target = "tidings";          // tidings | nchan
     String host = "127.0.0.1";
     int port = 8080;
+    int[] ports;                         // several replicas: clients and notifies alternate over them
     String type = "feed";               // tidings type: feed (simple) or chat (prepare)
     int clients = 1000;
     int keys = 100;
@@ -170,6 +171,9 @@ public final class LoadGen {
     // ---- main ---------------------------------------------------------------------------------
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("drop")) {
+            System.exit(Drop.run(Arrays.copyOfRange(args, 1, args.length)));
+        }
         if (args.length > 0 && args[0].equals("compare")) {
             Compare.main(Arrays.copyOfRange(args, 1, args.length));
             return;
@@ -188,6 +192,7 @@ public final class LoadGen {
                 case "--target" -> target = v;
                 case "--host" -> host = v;
                 case "--port" -> port = Integer.parseInt(v);
+                case "--ports" -> ports = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--type" -> type = v;
                 case "--clients" -> clients = Integer.parseInt(v);
                 case "--keys" -> keys = Integer.parseInt(v);
@@ -211,6 +216,10 @@ public final class LoadGen {
     }
 
     int run() throws Exception {
+        if (ports == null) {
+            ports = new int[] {port};
+        }
+        put("ports", Arrays.toString(ports));
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1)
                 .setBlockedThreadCheckInterval(60_000));
         listeners = new int[keys];
@@ -294,7 +303,7 @@ public final class LoadGen {
             }
             NetClient net = nets.get(i % nets.size());
             byte[] request = request(c).getBytes(StandardCharsets.US_ASCII);
-            net.connect(port, host).onComplete(ar -> {
+            net.connect(ports[i % ports.length], host).onComplete(ar -> {
                 if (ar.failed()) {
                     failed.incrementAndGet();
                     c.closed = true;
@@ -350,7 +359,10 @@ public final class LoadGen {
     HttpClient http;
     Context pubCtx;
 
+    long publishes;
+
     void publish(int key, Runnable after, boolean[] errorFlag, LongAdder errors) {
+        int toPort = ports[(int) (publishes++ % ports.length)];
         long seq = nextSeq[key]++;
         busy[key] = true;
         String marker = "#t" + System.nanoTime() + "#s" + seq + "#";
@@ -366,7 +378,7 @@ public final class LoadGen {
             path = "/notif/" + type + "/notify";
             body = "{\"key\":\"k" + key + "\",\"notification\":{\"m\":\"" + marker + "\"}}";
         }
-        RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setURI(path)
+        RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(toPort).setURI(path)
                 .putHeader("Content-Type", "application/json");
         http.request(ro).compose(req -> req.send(Buffer.buffer(body)))
                 .compose(resp -> resp.body().map(b -> resp.statusCode()))
