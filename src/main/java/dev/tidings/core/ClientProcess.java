@@ -25,7 +25,6 @@ final class ClientProcess {
 
     private record ListenEvent(String type, String key, boolean listening) {}
 
-    private record Sent(long id, byte[] frame) {}
 
     final String id;
     final Caller caller;
@@ -42,7 +41,13 @@ final class ClientProcess {
     private final Object out = new Object();
     // guarded by out
     private final ArrayDeque<Object> queue = new ArrayDeque<>(4);
-    private ArrayDeque<Sent> recent;
+    /**
+     * The last notifications sent, for Last-Event-ID replay: a ring indexed by id modulo its
+     * length. Ids are consecutive, so the ring holds ids lastId - recentCount + 1 … lastId and
+     * no per-delivery record is allocated.
+     */
+    private byte[][] recent;
+    private int recentCount;
     private ClientConnection connection;
     private long lastId;
     private boolean missed;
@@ -204,12 +209,13 @@ final class ClientProcess {
         int keep = limits.replay();
         if (keep > 0) {
             if (recent == null) {
-                recent = new ArrayDeque<>(Math.min(keep, 16));
+                recent = new byte[keep][];
+                recentCount = 0;
             }
-            if (recent.size() >= keep) {
-                recent.poll();
+            recent[(int) (id % recent.length)] = frame;
+            if (recentCount < recent.length) {
+                recentCount++;
             }
-            recent.add(new Sent(id, frame));
         }
     }
 
@@ -247,15 +253,13 @@ final class ClientProcess {
         if (lastEventId >= lastId) {
             return;
         }
-        long oldestKept = recent == null || recent.isEmpty() ? lastId + 1 : recent.peek().id();
+        long oldestKept = recent == null ? lastId + 1 : lastId - recentCount + 1;
         if (oldestKept > lastEventId + 1) {
             missed = true;
         }
         if (recent != null) {
-            for (Sent s : recent) {
-                if (s.id() > lastEventId) {
-                    c.notification(s.id(), s.frame());
-                }
+            for (long id = Math.max(lastEventId + 1, oldestKept); id <= lastId; id++) {
+                c.notification(id, recent[(int) (id % recent.length)]);
             }
         }
     }
@@ -291,6 +295,7 @@ final class ClientProcess {
             connection = null;
             queue.clear();
             recent = null;
+            recentCount = 0;
         }
         if (c != null) {
             c.close();

@@ -31,6 +31,8 @@ final class SseConnection implements ClientConnection {
     private final Executor executor;
     // guarded by this: events not yet handed to the socket
     private Buffer pending;
+    // guarded by this: when something was last handed to the socket
+    private long lastWrite = System.nanoTime();
 
     SseConnection(HttpServerResponse response, long retryMillis, Executor executor) {
         this.response = response;
@@ -99,8 +101,9 @@ final class SseConnection implements ClientConnection {
         }
     }
 
-    synchronized void heartbeat() {
-        if (pending == null && writable()) {
+    /** A comment line, when nothing was written for {@code idleNanos}: keeps an idle connection open. */
+    synchronized void heartbeatIfIdle(long now, long idleNanos) {
+        if (now - lastWrite >= idleNanos && pending == null && writable()) {
             write(HEARTBEAT);
         }
     }
@@ -138,6 +141,7 @@ final class SseConnection implements ClientConnection {
         if (response.closed() || response.ended()) {
             return;
         }
+        lastWrite = System.nanoTime();
         try {
             response.write(buffer, null); // no promise, no listener: nothing waits for this write
         } catch (IllegalStateException raced) {

@@ -18,9 +18,11 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * {@code GET /notif/stream}: opens (or resumes) a client process and keeps its Server-Sent Events
@@ -37,7 +39,10 @@ public class StreamRoute {
     private final Tidings tidings;
     private final CallerResolver callers;
     private final HttpConfig config;
-    private final Set<SseConnection> open = ConcurrentHashMap.newKeySet();
+    /** Open streams per owning event loop; each loop sends its own streams' heartbeats. */
+    private final Map<Executor, Set<SseConnection>> openByLoop = new ConcurrentHashMap<>();
+    /** Open streams whose event loop is unknown; a Vert.x timer sends their heartbeats. */
+    private final Set<SseConnection> openElsewhere = ConcurrentHashMap.newKeySet();
 
     @Inject
     public StreamRoute(Tidings tidings, CallerResolver callers, HttpConfig config) {
@@ -48,7 +53,37 @@ public class StreamRoute {
 
     void install(@Observes Router router, Vertx vertx) {
         router.get("/notif/stream").handler(this::open);
-        vertx.setPeriodic(config.heartbeat().toMillis(), id -> open.forEach(SseConnection::heartbeat));
+        long every = heartbeatTick();
+        vertx.setPeriodic(every, id -> heartbeats(openElsewhere));
+    }
+
+    /**
+     * Heartbeats go to streams idle for a whole interval, checked four times per interval, on the
+     * event loop that owns each stream: no cross-thread write, no pause of one loop for every
+     * stream of the server, and nothing at all for streams that are receiving notifications.
+     */
+    private long heartbeatTick() {
+        return Math.max(1, config.heartbeat().toMillis() / 4);
+    }
+
+    private void heartbeats(Set<SseConnection> streams) {
+        long now = System.nanoTime();
+        long idle = config.heartbeat().toNanos() - java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(heartbeatTick()) / 2;
+        for (SseConnection c : streams) {
+            c.heartbeatIfIdle(now, idle);
+        }
+    }
+
+    private Set<SseConnection> openSet(Executor loop) {
+        if (!(loop instanceof ScheduledExecutorService scheduler)) {
+            return openElsewhere;
+        }
+        return openByLoop.computeIfAbsent(loop, l -> {
+            Set<SseConnection> streams = ConcurrentHashMap.newKeySet();
+            long every = heartbeatTick();
+            scheduler.scheduleAtFixedRate(() -> heartbeats(streams), every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return streams;
+        });
     }
 
     private record ListenParam(String type, String key) {}
@@ -106,7 +141,9 @@ public class StreamRoute {
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache, no-store")
                 .putHeader("X-Accel-Buffering", "no");
-        SseConnection connection = new SseConnection(response, config.retry().toMillis(), eventLoop(request));
+        Executor loop = eventLoop(request);
+        SseConnection connection = new SseConnection(response, config.retry().toMillis(), loop);
+        Set<SseConnection> open = openSet(loop);
         response.closeHandler(v -> {
             open.remove(connection);
             tidings.detach(clientId, connection);

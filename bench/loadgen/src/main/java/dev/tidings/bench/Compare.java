@@ -21,6 +21,8 @@ final class Compare {
         String scenario = args[0];
         Properties t = load(Path.of(args[1]));
         Properties n = args.length > 2 && Files.exists(Path.of(args[2])) ? load(Path.of(args[2])) : new Properties();
+        // kafka: a 4th file, in-process Tidings from the simple scenario, for the 0.7x target
+        Properties in = args.length > 3 && Files.exists(Path.of(args[3])) ? load(Path.of(args[3])) : null;
         List<Row> rows = new ArrayList<>(List.of(
                 new Row("clients held", "clients.held", true),
                 new Row("heap per idle client, KiB (after GC)", "idle.heapPerClientKiB", false),
@@ -41,7 +43,12 @@ final class Compare {
         out.append("### ").append(scenario).append(" (").append(t.getProperty("clients.wanted")).append(" clients, ")
                 .append(t.getProperty("keys")).append(" keys, type ").append(t.getProperty("type"))
                 .append(", ").append(t.getProperty("tabs")).append(" tab(s) per identity)\n\n");
-        out.append("| figure | Tidings | Nchan | Tidings / Nchan |\n|---|---:|---:|---:|\n");
+        if (in == null) {
+            out.append("| figure | Tidings | Nchan | Tidings / Nchan |\n|---|---:|---:|---:|\n");
+        } else {
+            out.append("| figure | Tidings on Kafka (2 replicas) | Nchan | Kafka / Nchan | Tidings in-process | Kafka / in-process |\n")
+                    .append("|---|---:|---:|---:|---:|---:|\n");
+        }
         for (Row r : rows) {
             String tv = t.getProperty(r.key());
             if (tv == null) {
@@ -54,10 +61,26 @@ final class Compare {
                 nv = n.getProperty(r.key()) == null ? "—" : nv + " / " + n.getProperty(pre + "reorders");
             }
             out.append("| ").append(r.label()).append(" | ").append(tv).append(" | ").append(nv).append(" | ")
-                    .append(ratio(tv, nv)).append(" |\n");
+                    .append(ratio(tv, nv));
+            if (in != null) {
+                String iv = in.getProperty(r.key(), "—");
+                out.append(" | ").append(iv).append(" | ").append(ratio(tv, iv));
+            }
+            out.append(" |\n");
         }
         out.append('\n');
         targets(scenario, t, n, out);
+        if (in != null) {
+            double k = num(t, "phase.max.deliveriesPerSec");
+            double i = num(in, "phase.max.deliveriesPerSec");
+            double kp = num(t, "phase.rate200.latencyMs.p99");
+            double ip = num(in, "phase.rate200.latencyMs.p99");
+            out.append("Kafka mode against in-process (simple scenario of the same run):\n\n- ")
+                    .append(check("deliveries/s within 0.7× of in-process", k >= 0.7 * i,
+                            String.format(Locale.ROOT, "%.0f vs %.0f (%.2f×)", k, i, k / i)))
+                    .append("\n- latency p99 at 200 notifies/s: ")
+                    .append(String.format(Locale.ROOT, "%.2f ms vs %.2f ms in-process", kp, ip)).append("\n\n");
+        }
         System.out.print(out);
     }
 
