@@ -378,7 +378,7 @@ public class Tidings implements Transport.Receiver {
             throw new TidingsException(TidingsException.Reason.BAD_REQUEST, "notification cannot be written as JSON: " + e.getMessage());
         }
         if (payload.length > config.limits().maxPayload()) {
-            throw new TidingsException(TidingsException.Reason.LIMIT, "notification is " + payload.length
+            throw new TidingsException(TidingsException.Reason.TOO_LARGE, "notification is " + payload.length
                     + " bytes, over the limit of " + config.limits().maxPayload() + " (tidings.limits.max-payload)");
         }
         counters.published.increment();

@@ -20,8 +20,10 @@ public final class TidingsException extends RuntimeException {
         LISTEN_REFUSED,
         /** The request needs an identity and named none. */
         UNAUTHENTICATED,
-        /** A configured limit was reached (listens per client, payload size). */
+        /** A configured count limit was reached (listens per client). */
         LIMIT,
+        /** A body or notification is larger than {@code tidings.limits.max-payload}. */
+        TOO_LARGE,
         /** The transport could not take the notification in time (Kafka down). */
         UNAVAILABLE
     }

@@ -1,0 +1,51 @@
+package dev.tidings.http;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.tidings.core.TidingsException;
+import io.vertx.core.http.HttpServerResponse;
+
+/** The one error shape of the HTTP API, {@code {"error":"…","message":"…"}}, and how reasons map to statuses. */
+final class Errors {
+
+    private Errors() {
+    }
+
+    static int status(TidingsException.Reason reason) {
+        return switch (reason) {
+            case BAD_REQUEST -> 400;
+            case UNAUTHENTICATED -> 401;
+            case FORBIDDEN, LISTEN_REFUSED -> 403;
+            case UNKNOWN_TYPE, UNKNOWN_CLIENT -> 404;
+            case TOO_LARGE -> 413;
+            case LIMIT -> 429;
+            case UNAVAILABLE -> 503;
+        };
+    }
+
+    static String code(TidingsException.Reason reason) {
+        return reason.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static String body(String error, String message) {
+        JsonStringEncoder json = JsonStringEncoder.getInstance();
+        return "{\"error\":\"" + new String(json.quoteAsString(error)) + "\",\"message\":\""
+                + new String(json.quoteAsString(message == null ? error : message)) + "\"}";
+    }
+
+    /** Writes an error on a response nothing has been written to yet (the SSE stream before it opens). */
+    static void write(HttpServerResponse response, Throwable failure) {
+        if (response.headWritten() || response.ended() || response.closed()) {
+            return;
+        }
+        int status;
+        String body;
+        if (failure instanceof TidingsException e) {
+            status = status(e.reason());
+            body = body(code(e.reason()), e.getMessage());
+        } else {
+            status = 500;
+            body = body("internal", "the server failed; see its log");
+        }
+        response.setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+    }
+}

@@ -1,0 +1,18 @@
+package dev.tidings.http;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Settings of the HTTP edge. */
+@ConfigMapping(prefix = "tidings.http")
+public interface HttpConfig {
+
+    /** How often an idle stream gets a comment line, so that proxies and browsers keep it open. */
+    @WithDefault("15s")
+    Duration heartbeat();
+
+    /** The reconnect delay the stream suggests to {@code EventSource} ({@code retry:}). */
+    @WithDefault("2s")
+    Duration retry();
+}

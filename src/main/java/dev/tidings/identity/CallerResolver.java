@@ -1,0 +1,116 @@
+package dev.tidings.identity;
+
+import dev.tidings.core.Caller;
+import dev.tidings.core.TidingsException;
+import dev.tidings.core.TidingsException.Reason;
+import io.smallrye.jwt.auth.principal.JWTParser;
+import io.smallrye.jwt.auth.principal.ParseException;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import java.util.Set;
+import java.util.UUID;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+/**
+ * Turns an HTTP request into a {@link Caller}, for the SSE stream and the REST endpoints alike.
+ *
+ * <p>In JWT mode the token may come from {@code Authorization: Bearer}, or, because
+ * {@code EventSource} cannot set headers, from an {@code access_token} query parameter or cookie.
+ * Verification uses the configured MicroProfile JWT key ({@code mp.jwt.verify.*}).
+ */
+@ApplicationScoped
+public class CallerResolver {
+
+    static final String IDENTITY_HEADER = "X-Identity";
+    static final String TOKEN_PARAMETER = "access_token";
+
+    private final IdentityConfig config;
+    private final Instance<JWTParser> parser;
+
+    @Inject
+    public CallerResolver(IdentityConfig config, Instance<JWTParser> parser) {
+        this.config = config;
+        this.parser = parser;
+    }
+
+    public IdentityConfig.Mode mode() {
+        return config.mode();
+    }
+
+    /** The caller opening a stream; in demo mode an unnamed one gets a fresh anonymous identity. */
+    public Caller forStream(HttpServerRequest request) {
+        if (config.mode() == IdentityConfig.Mode.DEMO) {
+            String named = demoName(request);
+            return named != null ? Caller.named(named)
+                    : new Caller("anonymous-" + UUID.randomUUID().toString().substring(0, 8), Set.of(), false);
+        }
+        return fromToken(request);
+    }
+
+    /**
+     * The caller of a REST request. In demo mode an unnamed caller is anonymous: it may act on a
+     * client process whose id it knows (the id is unguessable), but proves no identity.
+     */
+    public Caller forRequest(HttpServerRequest request) {
+        if (config.mode() == IdentityConfig.Mode.DEMO) {
+            String named = demoName(request);
+            return named != null ? Caller.named(named) : new Caller("anonymous", Set.of(), true);
+        }
+        return fromToken(request);
+    }
+
+    /** Notify and unlisten-identity are for services and operators: in JWT mode they need the notifier group. */
+    public void requireNotifier(Caller caller) {
+        if (config.mode() == IdentityConfig.Mode.JWT && !caller.isIn(config.notifierGroup())) {
+            throw new TidingsException(Reason.FORBIDDEN, "this needs the group " + config.notifierGroup());
+        }
+    }
+
+    private static String demoName(HttpServerRequest request) {
+        String name = request.getHeader(IDENTITY_HEADER);
+        if (name == null || name.isBlank()) {
+            name = request.getParam("identity");
+        }
+        if (name == null || name.isBlank()) {
+            return null;
+        }
+        if (name.length() > 128) {
+            throw new TidingsException(Reason.BAD_REQUEST, "identity is longer than 128 characters");
+        }
+        return name.trim();
+    }
+
+    private Caller fromToken(HttpServerRequest request) {
+        String token = token(request);
+        if (token == null) {
+            throw new TidingsException(Reason.UNAUTHENTICATED,
+                    "a bearer token is required (Authorization header, access_token parameter or cookie)");
+        }
+        JsonWebToken jwt;
+        try {
+            jwt = parser.get().parse(token);
+        } catch (ParseException e) {
+            throw new TidingsException(Reason.UNAUTHENTICATED, "the token is not valid: " + e.getMessage());
+        }
+        if (jwt.getSubject() == null || jwt.getSubject().isBlank()) {
+            throw new TidingsException(Reason.UNAUTHENTICATED, "the token has no subject");
+        }
+        return new Caller(jwt.getSubject(), jwt.getGroups() == null ? Set.of() : jwt.getGroups(), false);
+    }
+
+    private static String token(HttpServerRequest request) {
+        String header = request.getHeader("Authorization");
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return header.substring(7).trim();
+        }
+        String param = request.getParam(TOKEN_PARAMETER);
+        if (param != null && !param.isBlank()) {
+            return param;
+        }
+        Cookie cookie = request.getCookie(TOKEN_PARAMETER);
+        return cookie == null ? null : cookie.getValue();
+    }
+}
