@@ -19,7 +19,8 @@ export interface ConnectOptions {
   maxDelay?: number;
   /** Reconnect when nothing (not even a heartbeat) arrived for this long, in ms; 0 disables; default 45000. */
   idleTimeout?: number;
-  /** End the client process on the server when the page is unloaded (pagehide); default true. */
+  /** End the client process on the server when the page is left (pagehide); default true. A page
+   * put in the back/forward cache drops its stream either way and resumes when shown again. */
   closeOnPageHide?: boolean;
   /** The fetch to use; default globalThis.fetch. */
   fetch?: typeof fetch;

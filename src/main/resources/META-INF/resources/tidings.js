@@ -99,12 +99,31 @@ export class Tidings {
     this._errorHandlers = new Set();
 
     this._onOnline = () => { if (this._timer !== null) { this._reconnectNow(); } };
-    this._onPageHide = (e) => { if (!e.persisted) { this.close(); } };
+    // Leaving the page ends the client process at once. A page kept in the back/forward cache
+    // instead drops its stream (which would otherwise hold one of the browser's few connections
+    // per server) and resumes its process, within the grace period, when it is shown again.
+    this._onPageHide = (e) => {
+      if (!e.persisted) {
+        if (this._closeOnPageHide) this.close();
+      } else if (this._state !== "closed") {
+        this._generation++;
+        this._stopStream();
+        this._frozen = true;
+      }
+    };
+    this._onPageShow = (e) => {
+      if (e.persisted && this._frozen && this._state !== "closed") {
+        this._frozen = false;
+        this._retry();
+        this._reconnectNow();
+      }
+    };
+    this._closeOnPageHide = options.closeOnPageHide !== false;
+    this._frozen = false;
     if (typeof window !== "undefined" && window.addEventListener) {
       window.addEventListener("online", this._onOnline);
-      if (options.closeOnPageHide !== false) {
-        window.addEventListener("pagehide", this._onPageHide);
-      }
+      window.addEventListener("pagehide", this._onPageHide);
+      window.addEventListener("pageshow", this._onPageShow);
     }
     this._open();
   }
@@ -297,6 +316,7 @@ export class Tidings {
     if (typeof window !== "undefined" && window.removeEventListener) {
       window.removeEventListener("online", this._onOnline);
       window.removeEventListener("pagehide", this._onPageHide);
+      window.removeEventListener("pageshow", this._onPageShow);
     }
     const closed = new TidingsError(0, "closed", "the client is closed");
     for (const entry of this._listens.values()) {
