@@ -154,7 +154,10 @@ function showMessage(room, message, own, to) {
   });
   item.append(el("span", { class: "room" }, "#" + room));
   item.append(el("span", { class: "from" }, message.from ?? "?"));
-  if (message.private) item.append(el("span", { class: "to" }, to ? "(private to " + to + ")" : "(private)"));
+  if (message.private) {
+    const label = to ? "(private to " + to + ")" : message.from === identity ? "(private)" : "(private to you)";
+    item.append(el("span", { class: "to" }, label));
+  }
   item.append(el("span", { class: "text" }, message.text ?? ""));
   $("messages").append(item);
   scrollDown($("messages"));
