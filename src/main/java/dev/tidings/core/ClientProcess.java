@@ -108,13 +108,20 @@ final class ClientProcess {
     /** Queues the confirmation of a listen change; the caller drains after releasing its locks. */
     void queueConfirm(String type, String key, boolean listening) {
         synchronized (out) {
+            if (queue.size() >= limits.queueLength()) {
+                overflow();
+            }
             queue.add(new ListenEvent(type, key, listening));
         }
     }
 
-    /** Too much waiting for this client: drop its queued notifications and tell it so. */
+    /**
+     * Too much waiting for this client: drop everything queued (notifications and listen
+     * confirmations alike, so that nothing grows without bound) and tell it so with
+     * {@code missed}.
+     */
     private void overflow() {
-        queue.removeIf(item -> item instanceof Slot);
+        queue.clear();
         missed = true;
         counters.overflows.increment();
     }

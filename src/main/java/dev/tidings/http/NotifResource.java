@@ -93,6 +93,17 @@ public class NotifResource {
         });
     }
 
+    /** Ends every client process of an identity (a user logging out, or banned), on every replica. */
+    @POST
+    @Path("disconnect")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<Response> disconnect(byte[] body, @Context HttpServerRequest request) {
+        return Uni.createFrom().deferred(() -> {
+            callers.requireNotifier(callers.forRequest(request));
+            return tidings.disconnect(text(object(body), "identity")).replaceWith(Response.accepted().build());
+        });
+    }
+
     /** Ends a client process at once (a tab that closes), rather than after the grace period. */
     @DELETE
     @Path("client/{client}")

@@ -94,7 +94,6 @@ public class StreamRoute {
                 .putHeader("Cache-Control", "no-cache, no-store")
                 .putHeader("X-Accel-Buffering", "no");
         SseConnection connection = new SseConnection(response, config.retry().toMillis());
-        open.add(connection);
         response.closeHandler(v -> {
             open.remove(connection);
             tidings.detach(clientId, connection);
@@ -109,6 +108,7 @@ public class StreamRoute {
             connection.close(); // the process ended between the checks and now
             return;
         }
+        open.add(connection); // only now, so that no heartbeat precedes ready
         if (response.closed()) {
             open.remove(connection);
             tidings.detach(clientId, connection);

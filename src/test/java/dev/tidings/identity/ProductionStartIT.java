@@ -1,0 +1,54 @@
+package dev.tidings.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The packaged application, started as an operator would, with the production profile. */
+class ProductionStartIT {
+
+    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+
+    @Test
+    void productionRefusesToStartWithoutAVerificationKeyAndSaysWhyInOneLine() throws Exception {
+        Path log = Files.createTempFile("tidings-prod", ".log");
+        Process p = new ProcessBuilder(List.of(javaBin(), "-Dquarkus.http.port=0", "-jar", JAR.toString()))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the process must end by itself");
+            assertNotEquals(0, p.exitValue());
+            String output = Files.readString(log);
+            assertTrue(output.contains(IdentityModeCheck.NO_KEY), output);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void productionStartsInDemoModeWhenItIsSetExplicitly() throws Exception {
+        Path log = Files.createTempFile("tidings-prod-demo", ".log");
+        Process p = new ProcessBuilder(List.of(javaBin(), "-Dquarkus.http.port=0", "-Dtidings.identity.mode=demo",
+                "-jar", JAR.toString())).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> Files.readString(log).contains("Listening on") || !p.isAlive());
+            assertTrue(p.isAlive(), Files.readString(log));
+            assertTrue(Files.readString(log).contains("DEMO identity mode"));
+        } finally {
+            p.destroy();
+            p.waitFor(20, TimeUnit.SECONDS);
+        }
+        assertEquals(false, p.isAlive());
+    }
+
+    private static String javaBin() {
+        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    }
+}

@@ -1,0 +1,55 @@
+package dev.tidings.testing;
+
+import static io.restassured.RestAssured.given;
+
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
+import java.net.URI;
+import java.util.Map;
+
+/** The REST and SSE sides of the HTTP contract, as the tests call them. */
+public final class Api {
+
+    private Api() {
+    }
+
+    public static URI uri(String pathAndQuery) {
+        return URI.create(RestAssured.baseURI + ":" + RestAssured.port + pathAndQuery);
+    }
+
+    /** Opens a stream as an identity (demo mode), with optional {@code listen=type:key} parameters. */
+    public static SseClient stream(String identity, String... listens) {
+        StringBuilder query = new StringBuilder("/notif/stream");
+        char sep = '?';
+        for (String l : listens) {
+            query.append(sep).append("listen=").append(java.net.URLEncoder.encode(l, java.nio.charset.StandardCharsets.UTF_8));
+            sep = '&';
+        }
+        return SseClient.open(uri(query.toString()), "X-Identity", identity);
+    }
+
+    public static ValidatableResponse post(String path, Object body) {
+        return given().contentType(ContentType.JSON).body(body).post(path).then();
+    }
+
+    public static ValidatableResponse postAs(String identity, String path, Object body) {
+        return given().header("X-Identity", identity).contentType(ContentType.JSON).body(body).post(path).then();
+    }
+
+    public static ValidatableResponse listen(String type, String client, String key) {
+        return post("/notif/" + type + "/listen", Map.of("client", client, "key", key));
+    }
+
+    public static ValidatableResponse unlisten(String type, String client, String key) {
+        return post("/notif/" + type + "/unlisten", Map.of("client", client, "key", key));
+    }
+
+    public static ValidatableResponse notifyOn(String type, String key, Object notification) {
+        return post("/notif/" + type + "/notify", Map.of("key", key, "notification", notification));
+    }
+
+    public static ValidatableResponse notifyOn(String type, String key, Object notification, Map<String, String> notFor) {
+        return post("/notif/" + type + "/notify", Map.of("key", key, "notification", notification, "notfor", notFor));
+    }
+}
