@@ -562,6 +562,12 @@ export class Tidings {
     } else if (event === "listen") {
       this._onListenEvent(String(payload.type), String(payload.key), !!payload.listening);
     } else if (event === "missed") {
+      // An overflow drops listen confirmations too: ask again for those still awaited
+      // (idempotent on the server), so that no listen() promise waits forever.
+      for (const entry of this._listens.values()) {
+        if (entry.ops.length > 0 && entry.ops[0].sent) entry.ops[0].sent = false;
+      }
+      for (const entry of [...this._listens.values()]) this._kick(entry);
       callAll(this._missedHandlers, { reason: "server" });
     } else if (event === "ready") {
       this._onReady(payload, generation);

@@ -31,7 +31,7 @@ import org.openqa.selenium.WebElement;
 /**
  * The demo page at {@code /}, used as a person would: two browsers side by side, alice and bob,
  * typing into the page. Produces {@code target/demo.png} (two tabs talking); with
- * {@code -Dtidings.demo.screenshot=docs/demo.png} it refreshes the picture the docs show.
+ * {@code -Dbrowser.screenshot=docs/demo.png} it refreshes the picture the docs show.
  */
 @QuarkusTest
 class DemoPageBrowserTest {
@@ -222,7 +222,7 @@ class DemoPageBrowserTest {
         Path target = Path.of("target", "demo.png");
         Files.createDirectories(target.getParent());
         ImageIO.write(both, "png", target.toFile());
-        String docs = System.getProperty("tidings.demo.screenshot");
+        String docs = System.getProperty("browser.screenshot");
         if (docs != null && !docs.isBlank()) {
             Path out = Path.of(docs);
             if (out.getParent() != null) {
