@@ -492,6 +492,7 @@ export class Tidings {
     let event = "";
     let data = [];
     let id = null;
+    let skipLF = false;
     this._touch(generation);
     for (;;) {
       const { value, done } = await reader.read();
@@ -502,15 +503,17 @@ export class Tidings {
       buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
       this._touch(generation);
       let start = 0;
+      if (skipLF && buffer[0] === "\n") start = 1; // the \n of a \r\n cut between two chunks
+      if (buffer.length > 0) skipLF = false;
       for (;;) {
         const cr = buffer.indexOf("\r", start);
         const lf = buffer.indexOf("\n", start);
-        let end = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf);
+        const end = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf);
         if (end < 0) break;
         let next = end + 1;
         if (buffer[end] === "\r") {
-          if (end + 1 === buffer.length && !done) break; // a \n may follow in the next chunk
-          if (buffer[end + 1] === "\n") next++;
+          if (end + 1 === buffer.length) skipLF = true; // a \n may start the next chunk
+          else if (buffer[end + 1] === "\n") next++;
         }
         const line = buffer.slice(start, end);
         start = next;

@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.UUID;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -45,13 +44,9 @@ class DemoPageBrowserTest {
     @TestHTTPResource("/")
     URL base;
 
-    @BeforeAll
-    static void browsers() {
-        Browser.assumeInstalled();
-    }
-
     @BeforeEach
     void start() {
+        Browser.assumeInstalled();
         if (alice == null) {
             alice = new Browser("alice", WIDTH, HEIGHT);
             bob = new Browser("bob", WIDTH, HEIGHT);

@@ -26,7 +26,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,13 +43,9 @@ class TidingsJsBrowserTest {
     @TestHTTPResource("/")
     URL base;
 
-    @BeforeAll
-    static void browsers() {
-        Browser.assumeInstalled();
-    }
-
     @BeforeEach
     void start() {
+        Browser.assumeInstalled();
         if (alice == null) {
             alice = new Browser("alice", 1000, 700);
             bob = new Browser("bob", 1000, 700);
@@ -377,5 +372,36 @@ class TidingsJsBrowserTest {
         }
         restNotify("chat", room, chat("server", "after coming back"));
         untilReceived(bob, room, "after coming back");
+    }
+
+    @Test
+    void theStreamParserCopesWithAnyChunkingLineEndingsAndMultiLineData() {
+        bare(alice, "alice");
+        // A second client whose fetch serves a hand-made stream, cut at awkward places.
+        Object seen = alice.jsAsync("""
+                const enc = new TextEncoder();
+                const chunks = ['retry: 50\\r', '\\n: comment\\r\\n\\r\\nevent: ready\\r\\ndata: {"client":"c1",',
+                  '"resumed":false}\\r\\n\\r', '\\nid: 7\\nevent: notification\\ndata: {"type":"chat","key":"k",',
+                  '\\ndata: "data":{"text":"h\\u00e9llo"}}\\n\\n', 'event: missed\\ndata: {}\\n\\n',
+                  'id: 8\\revent: notification\\rdata: {"type":"chat","key":"k","data":{"text":"cr only"}}\\r\\r'];
+                const fetch = async (url, init) => {
+                  if (init && init.method === 'DELETE') return new Response(null, {status: 204});
+                  const body = new ReadableStream({ start(c) { for (const x of chunks) c.enqueue(enc.encode(x)); } });
+                  return new Response(body, {status: 200, headers: {'Content-Type': 'text/event-stream'}});
+                };
+                const t = window.bare.tidings.connect({identity: 'x', fetch, closeOnPageHide: false});
+                const got = [];
+                t.on('chat', 'k', (d, m) => got.push(d.text + '#' + m.id));
+                t.onMissed(m => got.push('missed:' + m.reason));
+                const check = setInterval(() => {
+                  if (got.length >= 3) {
+                    clearInterval(check);
+                    const r = {got, client: t.clientId, state: t.state, last: t.lastEventId};
+                    t.close().then(() => done(r));
+                  }
+                }, 10);
+                """);
+        assertEquals(Map.of("got", List.of("h\u00e9llo#7", "missed:server", "cr only#8"),
+                "client", "c1", "state", "open", "last", 8L), seen);
     }
 }

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -43,13 +42,9 @@ class TidingsJsJwtBrowserTest {
     @TestHTTPResource("/")
     URL base;
 
-    @BeforeAll
-    static void installed() {
-        Browser.assumeInstalled();
-    }
-
     @BeforeEach
     void start() {
+        Browser.assumeInstalled();
         if (browser == null) {
             browser = new Browser("jwt", 1000, 700);
         }
