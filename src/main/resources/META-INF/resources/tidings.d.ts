@@ -22,6 +22,8 @@ export interface ConnectOptions {
   /** End the client process on the server when the page is left (pagehide); default true. A page
    * put in the back/forward cache drops its stream either way and resumes when shown again. */
   closeOnPageHide?: boolean;
+  /** fetch's credentials mode; "include" sends cookies (an access_token cookie) to another origin. Default "same-origin". */
+  credentials?: RequestCredentials;
   /** The fetch to use; default globalThis.fetch. */
   fetch?: typeof fetch;
 }

@@ -72,6 +72,7 @@ export class Tidings {
     this._maxDelay = options.maxDelay ?? 30000;
     this._idleTimeout = options.idleTimeout ?? 45000; // the server sends a heartbeat every 15 s by default
     this._fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this._credentials = options.credentials ?? "same-origin"; // "include": send cookies cross-origin
 
     this._state = "connecting";
     this._clientId = null;
@@ -104,7 +105,7 @@ export class Tidings {
     // per server) and resumes its process, within the grace period, when it is shown again.
     this._onPageHide = (e) => {
       if (!e.persisted) {
-        if (this._closeOnPageHide) this.close();
+        if (this._closeOnPageHide) this.close().catch(() => {}); // the page is going: nobody to tell
       } else if (this._state !== "closed") {
         this._generation++;
         this._stopStream();
@@ -166,9 +167,9 @@ export class Tidings {
    */
   on(type, keyOrHandler, maybeHandler) {
     if (typeof keyOrHandler === "function") {
-      return addTo(this._setFor(this._byType, String(type)), keyOrHandler);
+      return this._addHandler(this._byType, String(type), keyOrHandler);
     }
-    return addTo(this._setFor(this._byKey, keyOf(String(type), String(keyOrHandler))), maybeHandler);
+    return this._addHandler(this._byKey, keyOf(String(type), String(keyOrHandler)), maybeHandler);
   }
 
   /** Every notification, whatever its type: handler(data, {type, key, id}). */
@@ -190,13 +191,17 @@ export class Tidings {
   /** Errors that no promise reports (a refused connection, a failed re-listen): handler(TidingsError). */
   onError(handler) { return addTo(this._errorHandlers, handler); }
 
-  _setFor(map, k) {
+  _addHandler(map, k, handler) {
     let set = map.get(k);
     if (!set) {
       set = new Set();
       map.set(k, set);
     }
-    return set;
+    const remove = addTo(set, handler);
+    return () => {
+      remove();
+      if (set.size === 0 && map.get(k) === set) map.delete(k);
+    };
   }
 
   // ---- listen / unlisten -----------------------------------------------------------------------
@@ -367,7 +372,7 @@ export class Tidings {
         headers,
         body: body == null ? undefined : JSON.stringify(body),
         keepalive,
-        credentials: "same-origin",
+        credentials: this._credentials,
       });
     } catch (e) {
       throw new TidingsError(0, "network", String(e && e.message || e));
@@ -391,7 +396,7 @@ export class Tidings {
     const resuming = this._clientId;
     this._headers(headers)
       .then((h) => this._fetch(this._url("/notif/stream", params), {
-        headers: h, signal: abort.signal, cache: "no-store", credentials: "same-origin",
+        headers: h, signal: abort.signal, cache: "no-store", credentials: this._credentials,
       }))
       .then(async (response) => {
         if (generation !== this._generation) return;
