@@ -1,0 +1,52 @@
+package dev.tidings.kafka;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Settings of the Kafka transport ({@code tidings.transport=kafka}); every one is documented in
+ * {@code docs/kafka.md}. Kafka client settings themselves come from {@code kafka.*}
+ * ({@code kafka.bootstrap.servers} and any producer, consumer or admin property).
+ */
+@ConfigMapping(prefix = "tidings.kafka")
+public interface KafkaTransportConfig {
+
+    /** Topic of a type is this prefix followed by the type's name, unless {@link #topics()} names it. */
+    @WithDefault("tidings.")
+    String topicPrefix();
+
+    /** Explicit topic per type name, e.g. {@code tidings.kafka.topics.chat=prod.chat-notifications}. */
+    Map<String, String> topics();
+
+    /** The topic carrying control messages (forwarded listen/unlisten, unlisten-identity, disconnect). */
+    @WithDefault("tidings.control")
+    String controlTopic();
+
+    /**
+     * How long a notify (or a forwarded listen) may wait for the broker's acknowledgement before it
+     * fails as unavailable (HTTP 503). Bounds {@code max.block.ms} and {@code delivery.timeout.ms}.
+     */
+    @WithDefault("5s")
+    Duration sendTimeout();
+
+    /** Create missing topics at start with the admin client. */
+    @WithDefault("true")
+    boolean createTopics();
+
+    /** Partitions of topics created at start; unset: the broker's {@code num.partitions}. */
+    Optional<Integer> partitions();
+
+    /** Replication factor of topics created at start; unset: the broker's {@code default.replication.factor}. */
+    Optional<Short> replicationFactor();
+
+    /** How long the readiness check waits for the broker to answer. */
+    @WithDefault("2s")
+    Duration healthTimeout();
+
+    /** How often the consumer looks for partitions added to the topics while running. */
+    @WithDefault("30s")
+    Duration metadataRefresh();
+}

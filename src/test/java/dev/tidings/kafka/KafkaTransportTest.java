@@ -1,0 +1,337 @@
+package dev.tidings.kafka;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tidings.core.Caller;
+import dev.tidings.core.ClientConnection;
+import dev.tidings.core.NotFor;
+import dev.tidings.core.Tidings;
+import dev.tidings.core.TidingsException;
+import dev.tidings.kafka.testing.KafkaBroker;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The Kafka transport against a real broker, through the hub's Java API (the HTTP edge is tested
+ * elsewhere): every notification goes out to the broker and comes back before it reaches a client.
+ */
+@QuarkusTest
+@TestProfile(KafkaTestProfile.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KafkaTransportTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String FEED = "kt-feed";
+
+    @Inject
+    Tidings tidings;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    Instance<KafkaTransport> transport;
+
+    private static KafkaProducer<byte[], byte[]> outside;
+
+    @BeforeAll
+    static void outsideProducer() {
+        outside = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.shared().bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    @AfterAll
+    static void closeProducer() {
+        if (outside != null) {
+            outside.close(Duration.ofSeconds(2));
+        }
+    }
+
+    @BeforeEach
+    void ready() {
+        await("readiness").atMost(Duration.ofSeconds(60))
+                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+    }
+
+    /** A client process with a stream that records what it receives. */
+    final class Client implements ClientConnection {
+        final String id;
+        final List<String> data = new CopyOnWriteArrayList<>();
+        final List<String> listens = new CopyOnWriteArrayList<>();
+        final AtomicBoolean closed = new AtomicBoolean();
+
+        Client(String identity) {
+            id = tidings.init(Caller.named(identity));
+            tidings.attach(id, this, false, null);
+        }
+
+        Client listen(String type, String key) {
+            assertTrue(tidings.listen(type, id, key, null, true).await().atMost(WAIT));
+            return this;
+        }
+
+        @Override
+        public void ready(String clientId, boolean resumed) {}
+
+        @Override
+        public void notification(long id, byte[] frame) {
+            try {
+                var node = mapper.readTree(frame);
+                data.add(node.get("key").asText() + "=" + mapper.writeValueAsString(node.get("data")));
+            } catch (Exception e) {
+                data.add("UNPARSABLE " + new String(frame, StandardCharsets.UTF_8));
+            }
+        }
+
+        @Override
+        public void listen(String type, String key, boolean listening) {
+            listens.add(type + ":" + key + ":" + listening);
+        }
+
+        @Override
+        public void missed() {
+            data.add("MISSED");
+        }
+
+        @Override
+        public boolean writable() {
+            return true;
+        }
+
+        @Override
+        public void whenWritable(Runnable task) {
+            task.run();
+        }
+
+        @Override
+        public void close() {
+            closed.set(true);
+        }
+
+        void end() {
+            tidings.deinit(id, null);
+        }
+    }
+
+    private void notify(String key, String json, NotFor notFor) throws Exception {
+        tidings.notify(FEED, key, mapper.readTree(json), notFor).await().atMost(WAIT);
+    }
+
+    private static void awaitData(Client c, String expected) {
+        await(c.id + " receives " + expected).atMost(WAIT).until(() -> c.data.contains(expected));
+    }
+
+    private long counter(String name) {
+        return tidings.stats().counters().get(name);
+    }
+
+    private void send(String topic, String key, String value, RecordHeader... headers) throws Exception {
+        outside.send(new ProducerRecord<>(topic, null, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8), List.of(headers))).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Order(1)
+    void notifyComesBackThroughKafkaOnceAndInOrder() throws Exception {
+        Client a = new Client("alice").listen(FEED, "k1");
+        Client b = new Client("bob").listen(FEED, "k1");
+        Client other = new Client("carol").listen(FEED, "k2");
+        long received = counter("received");
+        List<Uni<Void>> sent = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            sent.add(tidings.notify(FEED, "k1", mapper.readTree("{\"n\":" + i + "}"), NotFor.none()));
+        }
+        for (Uni<Void> u : sent) {
+            u.await().atMost(WAIT); // subscribed in order: the records go out in this order
+        }
+        notify("k1", "{\"n\":\"end\"}", NotFor.none());
+        awaitData(a, "k1={\"n\":\"end\"}");
+        awaitData(b, "k1={\"n\":\"end\"}");
+        for (Client c : List.of(a, b)) {
+            assertEquals(201, c.data.size(), "each notification exactly once: " + c.data);
+            for (int i = 0; i < 200; i++) {
+                assertEquals("k1={\"n\":" + i + "}", c.data.get(i));
+            }
+        }
+        assertEquals(List.of(), other.data);
+        assertTrue(counter("received") - received >= 201);
+        a.end();
+        b.end();
+        other.end();
+    }
+
+    @Test
+    @Order(2)
+    void notForClientAndIdentityTravelInHeaders() throws Exception {
+        Client a1 = new Client("alice").listen(FEED, "nf");
+        Client a2 = new Client("alice").listen(FEED, "nf");
+        Client b = new Client("bob").listen(FEED, "nf");
+        notify("nf", "{\"m\":1}", NotFor.client(a1.id));
+        notify("nf", "{\"m\":2}", NotFor.identity("alice"));
+        notify("nf", "{\"m\":3}", NotFor.none());
+        for (Client c : List.of(a1, a2, b)) {
+            awaitData(c, "nf={\"m\":3}");
+        }
+        assertEquals(List.of("nf={\"m\":3}"), a1.data);
+        assertEquals(List.of("nf={\"m\":1}", "nf={\"m\":3}"), a2.data);
+        assertEquals(List.of("nf={\"m\":1}", "nf={\"m\":2}", "nf={\"m\":3}"), b.data);
+        a1.end();
+        a2.end();
+        b.end();
+    }
+
+    @Test
+    @Order(3)
+    void outsideProducerReachesClients() throws Exception {
+        Client a = new Client("alice").listen(FEED, "out");
+        Client b = new Client("bob").listen(FEED, "out");
+        send("tidings.kt-feed", "out", "{\"from\":\"billing\",\n  \"total\": 12}");
+        send("tidings.kt-feed", "out", "{\"only\":\"bob\"}",
+                new RecordHeader(KafkaTransport.NOTFOR_IDENTITY_HEADER, "alice".getBytes(StandardCharsets.UTF_8)));
+        send("tidings.kt-feed", "out", "[1,2,3]");
+        awaitData(a, "out=[1,2,3]");
+        awaitData(b, "out=[1,2,3]");
+        assertEquals(List.of("out={\"from\":\"billing\",\"total\":12}", "out=[1,2,3]"), a.data);
+        assertEquals(List.of("out={\"from\":\"billing\",\"total\":12}", "out={\"only\":\"bob\"}", "out=[1,2,3]"), b.data);
+        a.end();
+        b.end();
+    }
+
+    @Test
+    @Order(4)
+    void badRecordsAreCountedAndSkipped() throws Exception {
+        Client a = new Client("alice").listen(FEED, "bad");
+        long bad = counter("badPublications");
+        send("tidings.kt-feed", null, "{\"no\":\"key\"}");
+        send("tidings.kt-feed", "bad", "this is not JSON");
+        send("tidings.kt-feed", "bad", "{\"big\":\"" + "x".repeat(2000) + "\"}");
+        send("tidings.kt-feed", "bad", "{\"both\":\"headers\"}",
+                new RecordHeader(KafkaTransport.NOTFOR_IDENTITY_HEADER, "bob".getBytes(StandardCharsets.UTF_8)),
+                new RecordHeader(KafkaTransport.NOTFOR_CLIENT_HEADER, "x".getBytes(StandardCharsets.UTF_8)));
+        send("tidings.kt-feed", "bad", null);
+        send("tidings.control", "x", "{\"op\":\"explode\"}");
+        send("tidings.control", "x", "not json at all");
+        send("tidings.kt-feed", "bad", "{\"good\":true}");
+        awaitData(a, "bad={\"good\":true}");
+        await("bad records counted").atMost(WAIT).until(() -> counter("badPublications") - bad == 7);
+        assertEquals(List.of("bad={\"good\":true}"), a.data);
+        notify("bad", "{\"still\":\"working\"}", NotFor.none());
+        awaitData(a, "bad={\"still\":\"working\"}");
+        a.end();
+    }
+
+    @Test
+    @Order(5)
+    void controlMessagesCrossTheControlTopic() throws Exception {
+        Client a1 = new Client("alice").listen(FEED, "ctl");
+        Client a2 = new Client("alice").listen(FEED, "ctl");
+        Client b = new Client("bob").listen(FEED, "ctl");
+        tidings.unlistenIdentity(FEED, "alice", "ctl").await().atMost(WAIT);
+        await().atMost(WAIT).until(() -> a1.listens.contains(FEED + ":ctl:false") && a2.listens.contains(FEED + ":ctl:false"));
+        assertFalse(b.listens.contains(FEED + ":ctl:false"));
+
+        // A listen for a client this replica does not hold goes to the control topic (202, not 404).
+        assertFalse(tidings.listen(FEED, "no-such-client-anywhere", "ctl", null, true).await().atMost(WAIT));
+
+        // What another replica writes to the control topic when it forwards a listen.
+        send("tidings.control", a1.id, "{\"op\":\"listen\",\"type\":\"kt-feed\",\"client\":\"" + a1.id
+                + "\",\"key\":\"ctl2\",\"listening\":true,\"requester\":null}");
+        await().atMost(WAIT).until(() -> a1.listens.contains(FEED + ":ctl2:true"));
+        notify("ctl", "{\"x\":1}", NotFor.none());
+        notify("ctl2", "{\"x\":2}", NotFor.none());
+        awaitData(a1, "ctl2={\"x\":2}");
+        awaitData(b, "ctl={\"x\":1}");
+        assertEquals(List.of("ctl2={\"x\":2}"), a1.data);
+        assertEquals(List.of(), a2.data);
+
+        tidings.disconnect("bob").await().atMost(WAIT);
+        await().atMost(WAIT).until(() -> b.closed.get());
+        a1.end();
+        a2.end();
+    }
+
+    @Test
+    @Order(6)
+    void aTypeCanHaveItsOwnTopic() throws Exception {
+        assertEquals("custom.other-topic", transport.get().topics().get("kt-other"));
+        assertEquals("tidings.kt-feed", transport.get().topics().get(FEED));
+        Client a = new Client("alice").listen("kt-other", "own");
+        tidings.notify("kt-other", "own", mapper.readTree("{\"via\":\"notify\"}"), NotFor.none()).await().atMost(WAIT);
+        send("custom.other-topic", "own", "{\"via\":\"outside\"}");
+        awaitData(a, "own={\"via\":\"outside\"}");
+        assertEquals(List.of("own={\"via\":\"notify\"}", "own={\"via\":\"outside\"}"), a.data);
+        a.end();
+    }
+
+    @Test
+    @Order(7)
+    void brokerDownFailsWithinTheSendTimeoutThenDeliveryResumes() throws Exception {
+        KafkaBroker broker = KafkaBroker.shared();
+        Client a = new Client("alice").listen(FEED, "outage");
+        notify("outage", "{\"before\":true}", NotFor.none());
+        awaitData(a, "outage={\"before\":true}");
+        try {
+            broker.stop();
+            long t0 = System.nanoTime();
+            TidingsException failure = null;
+            try {
+                notify("outage", "{\"during\":true}", NotFor.none());
+            } catch (TidingsException e) {
+                failure = e;
+            }
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertNotNull(failure, "notify while the broker is down");
+            assertEquals(TidingsException.Reason.UNAVAILABLE, failure.reason());
+            assertTrue(took < 3500, "unavailable after " + took + " ms (send-timeout 2s)");
+            await("not ready while the broker is down").atMost(WAIT)
+                    .until(() -> given().get("/q/health/ready").statusCode() == 503);
+        } finally {
+            broker.start();
+        }
+        await("ready again").atMost(Duration.ofSeconds(60))
+                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+        assertFalse(a.closed.get(), "the client's stream stayed open");
+        // the producer reconnects by itself; the first sends after the restart may still time out
+        int[] attempt = {0};
+        await("a notify is acknowledged after the restart").atMost(Duration.ofSeconds(60)).until(() -> {
+            try {
+                notify("outage", "{\"after\":" + (++attempt[0]) + "}", NotFor.none());
+                return true;
+            } catch (TidingsException e) {
+                return false;
+            }
+        });
+        awaitData(a, "outage={\"after\":" + attempt[0] + "}");
+        assertFalse(a.data.contains("outage={\"during\":true}"));
+        a.end();
+    }
+}
