@@ -628,6 +628,7 @@ public class Tidings implements Transport.Receiver {
     public Stats stats() {
         Map<String, Stats.TypeStats> perType = new TreeMap<>();
         registries.forEach((name, r) -> perType.put(name, new Stats.TypeStats(r.keys(), r.listens())));
-        return new Stats(clients.size(), perType, counters.snapshot());
+        int streams = (int) clients.values().stream().filter(ClientProcess::attached).count();
+        return new Stats(clients.size(), streams, perType, counters.snapshot());
     }
 }
