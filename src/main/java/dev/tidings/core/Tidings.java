@@ -2,7 +2,9 @@ package dev.tidings.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.quarkus.arc.ClientProxy;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.TimeoutException;
@@ -51,6 +53,8 @@ public class Tidings implements Transport.Receiver {
 
     private final Map<String, NotificationType<?, ?, ?, ?>> types = new LinkedHashMap<>();
     private final Map<String, ListenerRegistry> registries = new ConcurrentHashMap<>();
+    /** Per type: reads a payload strictly (a value followed by anything else is not a notification). */
+    private final Map<String, ObjectReader> readers = new ConcurrentHashMap<>();
     private final Map<String, ClientProcess> clients = new ConcurrentHashMap<>();
     private final Counters counters = new Counters();
     private final LogLimiter badPublicationLog = new LogLimiter(LOG, 10_000);
@@ -91,6 +95,8 @@ public class Tidings implements Transport.Receiver {
         type.bind(this);
         types.put(type.name(), type);
         registries.put(type.name(), new ListenerRegistry());
+        readers.put(type.name(), mapper.readerFor(type.serverNotificationClass())
+                .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS));
     }
 
     // ---- lookups -----------------------------------------------------------------------------
@@ -454,7 +460,7 @@ public class Tidings implements Transport.Receiver {
         try {
             notification = p.decoded() != null
                     ? (S) p.decoded()
-                    : mapper.readValue(p.payload(), type.serverNotificationClass());
+                    : readers.get(type.name()).<S>readValue(p.payload());
             if (notification == null) {
                 throw new IOException("null notification");
             }
@@ -628,6 +634,7 @@ public class Tidings implements Transport.Receiver {
     public Stats stats() {
         Map<String, Stats.TypeStats> perType = new TreeMap<>();
         registries.forEach((name, r) -> perType.put(name, new Stats.TypeStats(r.keys(), r.listens())));
-        return new Stats(clients.size(), perType, counters.snapshot());
+        int streams = (int) clients.values().stream().filter(ClientProcess::attached).count();
+        return new Stats(clients.size(), streams, perType, counters.snapshot());
     }
 }

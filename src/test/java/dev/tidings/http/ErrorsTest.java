@@ -25,6 +25,8 @@ class ErrorsTest {
     void malformedJsonIs400() {
         given().contentType(ContentType.JSON).body("{\"key\":").post("/notif/feed/notify")
                 .then().statusCode(400).body("error", equalTo("bad_request")).body("message", containsString("malformed JSON"));
+        given().contentType(ContentType.JSON).body("{\"key\":\"k\",\"notification\":1} trailing").post("/notif/feed/notify")
+                .then().statusCode(400).body("error", equalTo("bad_request"));
         given().contentType(ContentType.JSON).body("[1,2]").post("/notif/feed/notify")
                 .then().statusCode(400).body("message", containsString("JSON object"));
         given().contentType(ContentType.JSON).body("").post("/notif/feed/listen")

@@ -92,7 +92,7 @@ class PrepareTest {
             for (SseClient s : List.of(a, b, c)) {
                 s.awaitListen("probe", "order", true);
             }
-            List<Integer> sent = IntStream.range(1000, 1100).boxed().toList();
+            List<Integer> sent = IntStream.range(1000, 1060).boxed().toList();
             for (int seq : sent) {
                 probe.notify("order", new ProbeNotice(seq, null, null, null, 20), NotFor.none()).await().indefinitely();
             }

@@ -233,6 +233,7 @@ class KafkaTransportTest {
         long bad = counter("badPublications");
         send("tidings.kt-feed", null, "{\"no\":\"key\"}");
         send("tidings.kt-feed", "bad", "this is not JSON");
+        send("tidings.kt-feed", "bad", "{\"a\":1} trailing junk");
         send("tidings.kt-feed", "bad", "{\"big\":\"" + "x".repeat(2000) + "\"}");
         send("tidings.kt-feed", "bad", "{\"both\":\"headers\"}",
                 new RecordHeader(KafkaTransport.NOTFOR_IDENTITY_HEADER, "bob".getBytes(StandardCharsets.UTF_8)),
@@ -242,7 +243,7 @@ class KafkaTransportTest {
         send("tidings.control", "x", "not json at all");
         send("tidings.kt-feed", "bad", "{\"good\":true}");
         awaitData(a, "bad={\"good\":true}");
-        await("bad records counted").atMost(WAIT).until(() -> counter("badPublications") - bad == 7);
+        await("bad records counted").atMost(WAIT).until(() -> counter("badPublications") - bad == 8);
         assertEquals(List.of("bad={\"good\":true}"), a.data);
         notify("bad", "{\"still\":\"working\"}", NotFor.none());
         awaitData(a, "bad={\"still\":\"working\"}");
