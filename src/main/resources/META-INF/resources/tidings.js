@@ -313,6 +313,19 @@ export class Tidings {
    */
   async close() {
     if (this._state === "closed") return;
+    const client = this._shutdown(new TidingsError(0, "closed", "the client is closed"));
+    if (client) {
+      try {
+        // keepalive lets the request outlive the page when close() runs on pagehide.
+        await this._request("DELETE", `/notif/client/${encodeURIComponent(client)}`, null, true);
+      } catch (e) {
+        if (e.status !== 404) throw e; // already gone is what we wanted
+      }
+    }
+  }
+
+  /** Stops for good: no stream, no reconnect, everything pending rejected. Returns the client id it had. */
+  _shutdown(error) {
     const client = this._clientId;
     this._clientId = null;
     this._generation++;
@@ -323,21 +336,13 @@ export class Tidings {
       window.removeEventListener("pagehide", this._onPageHide);
       window.removeEventListener("pageshow", this._onPageShow);
     }
-    const closed = new TidingsError(0, "closed", "the client is closed");
     for (const entry of this._listens.values()) {
-      for (const op of entry.ops) op.reject(closed);
+      for (const op of entry.ops) op.reject(error);
       entry.ops = [];
       entry.confirmed = false;
     }
-    for (const w of this._readyWaiters.splice(0)) w.reject(closed);
-    if (client) {
-      try {
-        // keepalive lets the request outlive the page when close() runs on pagehide.
-        await this._request("DELETE", `/notif/client/${encodeURIComponent(client)}`, null, true);
-      } catch (e) {
-        if (e.status !== 404) throw e; // already gone is what we wanted
-      }
-    }
+    for (const w of this._readyWaiters.splice(0)) w.reject(error);
+    return client;
   }
 
   // ---- HTTP ---------------------------------------------------------------------------------------
@@ -579,6 +584,12 @@ export class Tidings {
       callAll(this._missedHandlers, { reason: "server" });
     } else if (event === "ready") {
       this._onReady(payload, generation);
+    } else if (event === "closed") {
+      // The server ended this client process for good (closed elsewhere, or the identity was
+      // disconnected): coming back would only open a new one behind the user's back.
+      const error = new TidingsError(0, "closed", "the server ended this client: " + payload.reason);
+      this._shutdown(error);
+      this._emitError(error);
     }
   }
 

@@ -31,6 +31,12 @@ public interface ClientConnection {
     /** Runs the task once the socket can take more. */
     void whenWritable(Runnable task);
 
+    /**
+     * The client process has ended for good ({@code closed}: explicitly; {@code disconnected}: its
+     * identity was disconnected), so the client should not try to resume it. {@link #close()} follows.
+     */
+    void ended(String reason);
+
     /** Ends the stream from the server side (client process ended, or resumed on another stream). */
     void close();
 }

@@ -245,14 +245,17 @@ final class ClientProcess {
         }
     }
 
-    /** Ends the stream, if any, and drops everything queued. */
-    void hangUp() {
+    /** Ends the stream, if any, telling it why (null: nobody to tell), and drops everything queued. */
+    void hangUp(String reason) {
         ClientConnection c;
         synchronized (out) {
             c = connection;
             connection = null;
             queue.clear();
             recent = null;
+            if (c != null && reason != null) {
+                c.ended(reason);
+            }
         }
         if (c != null) {
             c.close();

@@ -195,7 +195,7 @@ public class Tidings implements Transport.Receiver {
     private void startGrace(ClientProcess c) {
         c.graceTimer(vertx.setTimer(Math.max(1, config.client().grace().toMillis()), t -> {
             if (!c.attached()) {
-                deinit(c);
+                deinit(c, null);
             }
         }));
     }
@@ -204,10 +204,10 @@ public class Tidings implements Transport.Receiver {
     public void deinit(String clientId, Caller requester) {
         ClientProcess c = client(clientId);
         checkOwner(c, requester);
-        deinit(c);
+        deinit(c, "closed");
     }
 
-    private void deinit(ClientProcess c) {
+    private void deinit(ClientProcess c, String reason) {
         synchronized (c) {
             if (c.closed()) {
                 return;
@@ -215,7 +215,7 @@ public class Tidings implements Transport.Receiver {
             c.close().forEach((l, identity) -> registries.get(l.type().name()).remove(l.key(), identity, c));
         }
         clients.remove(c.id, c);
-        c.hangUp();
+        c.hangUp(reason);
     }
 
     private static String newClientId() {
@@ -622,7 +622,7 @@ public class Tidings implements Transport.Receiver {
             } else if (control instanceof Control.Disconnect d) {
                 clients.values().stream()
                         .filter(c -> c.caller.name().equals(d.caller()))
-                        .forEach(this::deinit);
+                        .forEach(c -> deinit(c, "disconnected"));
             }
         } catch (TidingsException e) {
             badPublicationLog.warn("Skipped a control message %s: %s", control, e.getMessage());

@@ -47,6 +47,11 @@ final class SseConnection implements ClientConnection {
     }
 
     @Override
+    public void ended(String reason) {
+        write(Buffer.buffer("event: closed\ndata: {\"reason\":\"" + reason + "\"}\n\n"));
+    }
+
+    @Override
     public void missed() {
         write(MISSED);
     }

@@ -71,7 +71,16 @@ class TidingsJsBrowserTest {
 
     /** Opens the bare page as that identity, listening on each "type:key" before the stream opens. */
     private void bare(Browser b, String identity, String... listens) {
-        StringBuilder url = new StringBuilder(base.toString()).append("bare.html?identity=").append(enc(identity));
+        bareWith(b, "identity=" + enc(identity), listens);
+    }
+
+    /** The bare page with a slow first reconnect (2 s), so that the server can act before the page is back. */
+    private void bareSlowToReconnect(Browser b, String identity, String... listens) {
+        bareWith(b, "identity=" + enc(identity) + "&minDelay=2000", listens);
+    }
+
+    private void bareWith(Browser b, String query, String... listens) {
+        StringBuilder url = new StringBuilder(base.toString()).append("bare.html?").append(query);
         for (String l : listens) {
             url.append("&listen=").append(enc(l));
         }
@@ -238,13 +247,28 @@ class TidingsJsBrowserTest {
     }
 
     @Test
-    void whenTheServerEndsTheProcessThePageOpensANewOneListensAgainAndIsToldItMayHaveMissed() {
+    void whenTheServerEndsTheProcessForGoodThePageStopsAndSaysWhy() {
         String room = unique("room");
         bare(bob, "bob", "chat:" + room);
         String first = clientId(bob);
 
-        // the server ends bob's client process and its stream at once
+        // the server ends bob's client process and tells the stream so (event: closed)
         given().header("X-Identity", "bob").delete("/notif/client/" + first).then().statusCode(204);
+
+        bob.untilJs("closed, with the reason", "return window.bare.t.state === 'closed'");
+        assertTrue(hasEvent(bob, "e.kind === 'error' && e.error === 'closed'"), "the page is told why");
+        assertFalse(hasEvent(bob, "e.kind === 'state' && e.state === 'reconnecting'"), "no attempt to come back");
+        Object afterClose = bob.jsAsync("window.bare.t.listen('chat', 'x').then(() => done('resolved'), e => done(e.error))");
+        assertEquals("closed", afterClose);
+    }
+
+    @Test
+    void whenTheProcessIsGoneThePageOpensANewOneListensAgainAndIsToldItMayHaveMissed() throws Exception {
+        String room = unique("room");
+        bareSlowToReconnect(bob, "bob", "chat:" + room);
+        String first = clientId(bob);
+
+        dev.tidings.testing.Api.endProcessBehindItsStream("bob", first);
 
         bob.untilJs("new client process, re-listened, missed reported",
                 "const b = window.bare; return b.t.state === 'open' && b.t.clientId !== arguments[0]"
@@ -325,10 +349,10 @@ class TidingsJsBrowserTest {
     }
 
     @Test
-    void anUnlistenMadeByTheServerIsFollowedAndNotUndoneOnReconnect() {
+    void anUnlistenMadeByTheServerIsFollowedAndNotUndoneOnReconnect() throws Exception {
         String room = unique("room");
         String other = unique("other");
-        bare(bob, "bob", "chat:" + room, "chat:" + other);
+        bareSlowToReconnect(bob, "bob", "chat:" + room, "chat:" + other);
 
         given().contentType(ContentType.JSON).body(Map.of("identity", "bob", "key", room))
                 .post("/notif/chat/unlisten-identity").then().statusCode(202);
@@ -337,7 +361,7 @@ class TidingsJsBrowserTest {
         assertEquals(List.of(other), bob.js("return window.bare.t.listens().map(l => l.key)"));
 
         String first = clientId(bob);
-        given().header("X-Identity", "bob").delete("/notif/client/" + first).then().statusCode(204);
+        dev.tidings.testing.Api.endProcessBehindItsStream("bob", first);
         bob.untilJs("re-listened after a new process",
                 "return window.bare.events.some(e => e.kind === 'missed') && window.bare.t.listening('chat', arguments[0])", other);
         assertEquals(false, bob.js("return window.bare.t.listening('chat', arguments[0])", room));

@@ -120,6 +120,9 @@ class ErrorsTest {
             given().header("X-Identity", "alice").delete("/notif/client/" + id).then().statusCode(204);
             listen("feed", id, "close").statusCode(404);
             org.awaitility.Awaitility.await().atMost(SseClient.WAIT).until(a::ended);
+            SseClient.Event last = a.events().get(a.events().size() - 1);
+            assertEquals("closed", last.event(), "the stream says the process ended for good");
+            assertEquals("closed", last.json().get("reason").asText());
         }
     }
 }

@@ -133,6 +133,11 @@ class KafkaTransportTest {
         }
 
         @Override
+        public void ended(String reason) {
+            data.add("ENDED " + reason);
+        }
+
+        @Override
         public void close() {
             closed.set(true);
         }

@@ -52,4 +52,20 @@ public final class Api {
     public static ValidatableResponse notifyOn(String type, String key, Object notification, Map<String, String> notFor) {
         return post("/notif/" + type + "/notify", Map.of("key", key, "notification", notification, "notfor", notFor));
     }
+
+    /**
+     * Ends a client process while its own stream is not looking, as an expiry during an outage
+     * would: another stream takes the process over (the owner's stream is cut and its client waits
+     * its backoff before resuming), then the process is deleted; its {@code closed} event goes to
+     * the taker, so the owner finds the process gone (404) when it comes back.
+     */
+    public static void endProcessBehindItsStream(String identity, String clientId) {
+        try (SseClient taker = SseClient.open(uri("/notif/stream?client=" + clientId), "X-Identity", identity)) {
+            if (taker.status() != 200) {
+                throw new AssertionError("could not take over " + clientId + ": " + taker.status());
+            }
+            taker.clientId();
+            given().header("X-Identity", identity).delete("/notif/client/" + clientId).then().statusCode(204);
+        }
+    }
 }
