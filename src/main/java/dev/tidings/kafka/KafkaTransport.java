@@ -2,6 +2,7 @@ package dev.tidings.kafka;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tidings.core.Control;
+import dev.tidings.core.LogLimiter;
 import dev.tidings.core.NotFor;
 import dev.tidings.core.Publication;
 import dev.tidings.core.Tidings;
@@ -96,7 +97,7 @@ public class KafkaTransport implements Transport {
     private final KafkaTransportConfig config;
     private final TidingsConfig core;
     private final ControlCodec controls;
-    private final RateLimitedLog problems = new RateLimitedLog(LOG, 10_000);
+    private final LogLimiter problems = new LogLimiter(LOG, 10_000);
 
     private volatile Tidings hub;
     /** type name → topic */
@@ -623,30 +624,5 @@ public class KafkaTransport implements Transport {
 
     public String controlTopic() {
         return config.controlTopic();
-    }
-
-    /** Small rate limiter so that a flood of failures logs one line per interval. */
-    static final class RateLimitedLog {
-        private final Logger log;
-        private final long intervalNanos;
-        private final AtomicLong next = new AtomicLong(System.nanoTime());
-        private final AtomicLong suppressed = new AtomicLong();
-
-        RateLimitedLog(Logger log, long intervalMillis) {
-            this.log = log;
-            this.intervalNanos = intervalMillis * 1_000_000L;
-        }
-
-        void warn(String format, Object... params) {
-            long now = System.nanoTime();
-            long n = next.get();
-            if (now - n >= 0 && next.compareAndSet(n, now + intervalNanos)) {
-                long s = suppressed.getAndSet(0);
-                String text = String.format(format, params);
-                log.warn(s == 0 ? text : text + " (" + s + " similar suppressed)");
-            } else {
-                suppressed.incrementAndGet();
-            }
-        }
     }
 }
