@@ -16,6 +16,9 @@
 const STATES = ["connecting", "open", "reconnecting", "closed"];
 
 /** An error the server answered with ({"error","message"} and an HTTP status), or a local one. */
+/** The HTTP status a refusal carried on the stream would have had as an answer. */
+const REFUSAL_STATUS = { bad_request: 400, forbidden: 403, listen_refused: 403, unknown_type: 404, limit: 429 };
+
 export class TidingsError extends Error {
   constructor(status, error, message) {
     super(message || error);
@@ -270,11 +273,20 @@ export class Tidings {
   }
 
   /** An event: listen on the stream, either the answer to our request or the server's own doing. */
-  _onListenEvent(type, key, listening) {
+  _onListenEvent(type, key, listening, error, message) {
     const entry = this._entry(type, key);
     entry.confirmed = listening;
     const head = entry.ops[0];
-    if (head && head.sent && head.listening === listening) {
+    if (error && head && head.sent) {
+      // The request went to another replica (answered 202) and the one holding this client
+      // refused it: the stream carries the refusal, with the key's unchanged state.
+      const refused = new TidingsError(REFUSAL_STATUS[error] || 400, error, message || error);
+      entry.ops.shift();
+      if (entry.ops.length === 0) entry.want = listening;
+      if (head.internal) this._emitError(refused);
+      head.reject(refused);
+      this._kick(entry);
+    } else if (head && head.sent && head.listening === listening) {
       entry.ops.shift();
       head.resolve();
       this._kick(entry);
@@ -573,7 +585,8 @@ export class Tidings {
       callAll(this._byType.get(payload.type) || [], payload.data, meta);
       callAll(this._anyHandlers, payload.data, meta);
     } else if (event === "listen") {
-      this._onListenEvent(String(payload.type), String(payload.key), !!payload.listening);
+      this._onListenEvent(String(payload.type), String(payload.key), !!payload.listening,
+        payload.error, payload.message);
     } else if (event === "missed") {
       // An overflow drops listen confirmations too: ask again for those still awaited
       // (idempotent on the server), so that no listen() promise waits forever.

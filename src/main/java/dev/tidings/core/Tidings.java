@@ -56,6 +56,8 @@ public class Tidings implements Transport.Receiver {
     /** Per type: reads a payload strictly (a value followed by anything else is not a notification). */
     private final Map<String, ObjectReader> readers = new ConcurrentHashMap<>();
     private final Map<String, ClientProcess> clients = new ConcurrentHashMap<>();
+    /** Live client processes per caller name, for {@code tidings.client.max-per-identity}. */
+    private final Map<String, Integer> perCaller = new ConcurrentHashMap<>();
     private final Counters counters = new Counters();
     private final LogLimiter badPublicationLog = new LogLimiter(LOG, 10_000);
     private final LogLimiter prepareLog = new LogLimiter(LOG, 10_000);
@@ -163,6 +165,13 @@ public class Tidings implements Transport.Receiver {
 
     /** Eliom's {@code init}: a new client process for this caller. It ends after the grace period unless a stream attaches. */
     public String init(Caller caller) {
+        int max = config.client().maxPerIdentity();
+        int open = perCaller.merge(caller.name(), 1, Integer::sum);
+        if (open > max) {
+            perCaller.computeIfPresent(caller.name(), (name, n) -> n == 1 ? null : n - 1);
+            throw new TidingsException(TidingsException.Reason.LIMIT, caller.name() + " has " + max
+                    + " client processes already, the limit (tidings.client.max-per-identity)");
+        }
         String id = newClientId();
         ClientProcess c = new ClientProcess(id, caller, config.client(), counters);
         clients.put(id, c);
@@ -193,11 +202,12 @@ public class Tidings implements Transport.Receiver {
     }
 
     private void startGrace(ClientProcess c) {
-        c.graceTimer(vertx.setTimer(Math.max(1, config.client().grace().toMillis()), t -> {
-            if (!c.attached()) {
+        long delay = Math.max(1, config.client().grace().toMillis());
+        c.startGrace(() -> vertx.setTimer(delay, timerId -> {
+            if (c.expire(timerId)) {
                 deinit(c, null);
             }
-        }));
+        }), vertx::cancelTimer);
     }
 
     /** Eliom's {@code deinit}, at once: the client process and all its listens are gone. */
@@ -215,6 +225,7 @@ public class Tidings implements Transport.Receiver {
             c.close().forEach((l, identity) -> registries.get(l.type().name()).remove(l.key(), identity, c));
         }
         clients.remove(c.id, c);
+        perCaller.computeIfPresent(c.caller.name(), (name, n) -> n == 1 ? null : n - 1);
         c.hangUp(reason);
     }
 
@@ -332,6 +343,24 @@ public class Tidings implements Transport.Receiver {
                 // closed meanwhile: nothing left to unlisten
             }
         }
+    }
+
+    /**
+     * A listen forwarded from another replica was refused here. Its requester already had its 202,
+     * so the refusal goes where the client waits for the confirmation: on its stream, as an
+     * {@code event: listen} with the key's unchanged state and the error.
+     */
+    private void refuseForwardedListen(ClientProcess c, Control.Listen l, Throwable failure) {
+        TidingsException.Reason reason = failure instanceof TidingsException t ? t.reason() : TidingsException.Reason.BAD_REQUEST;
+        boolean listening = c.listening().stream()
+                .anyMatch(h -> h.type().name().equals(l.type()) && keyText(h).equals(l.key()));
+        c.queueRefusal(l.type(), l.key(), listening, reason.name().toLowerCase(java.util.Locale.ROOT), failure.getMessage());
+        c.drain();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static String keyText(ClientProcess.Listening l) {
+        return ((NotificationType) l.type()).formatKey(l.key());
     }
 
     /** Ends every client process of a caller, on every replica. */
@@ -530,6 +559,9 @@ public class Tidings implements Transport.Receiver {
         Uni<C> prepared;
         try {
             prepared = type.prepare(identity, notification);
+            if (prepared == null) {
+                throw new IllegalStateException("prepare returned no Uni (emit a null item to block)");
+            }
         } catch (RuntimeException e) {
             prepareFailed(type, identity, e, slot);
             return;
@@ -615,7 +647,7 @@ public class Tidings implements Transport.Receiver {
                 if (c != null) {
                     Caller requester = l.requester() == null ? null : Caller.named(l.requester());
                     listenTyped(type(l.type()), l.client(), l.key(), requester, l.listening())
-                            .subscribe().with(ok -> { }, e -> LOG.debugf("forwarded listen failed: %s", e.getMessage()));
+                            .subscribe().with(ok -> { }, e -> refuseForwardedListen(c, l, e));
                 }
             } else if (control instanceof Control.UnlistenIdentity u) {
                 unlistenIdentityHere(type(u.type()), u.identity(), u.key());

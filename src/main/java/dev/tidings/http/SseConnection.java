@@ -47,6 +47,15 @@ final class SseConnection implements ClientConnection {
     }
 
     @Override
+    public void listenRefused(String type, String key, boolean listening, String error, String message) {
+        JsonStringEncoder json = JsonStringEncoder.getInstance();
+        write(Buffer.buffer("event: listen\ndata: {\"type\":\"" + new String(json.quoteAsString(type))
+                + "\",\"key\":\"" + new String(json.quoteAsString(key)) + "\",\"listening\":" + listening
+                + ",\"error\":\"" + new String(json.quoteAsString(error)) + "\",\"message\":\""
+                + new String(json.quoteAsString(message == null ? error : message)) + "\"}\n\n"));
+    }
+
+    @Override
     public void ended(String reason) {
         write(Buffer.buffer("event: closed\ndata: {\"reason\":\"" + reason + "\"}\n\n"));
     }

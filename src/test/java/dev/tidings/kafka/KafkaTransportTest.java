@@ -133,6 +133,11 @@ class KafkaTransportTest {
         }
 
         @Override
+        public void listenRefused(String type, String key, boolean listening, String error, String message) {
+            listens.add(type + ":" + key + ":" + listening + ":" + error);
+        }
+
+        @Override
         public void ended(String reason) {
             data.add("ENDED " + reason);
         }
