@@ -116,6 +116,8 @@ public class KafkaTransport implements Transport {
     private volatile boolean running;
     /** True once the consumer is positioned on every partition of every topic that exists. */
     private volatile boolean positioned;
+    /** True once the consumer thread ended other than by {@code stop()}. */
+    private volatile boolean consumerDead;
     private volatile Set<String> missingTopics = Set.of();
     private volatile int assignedPartitions;
     private final AtomicLong badControls = new AtomicLong();
@@ -382,6 +384,12 @@ public class KafkaTransport implements Transport {
                 }
             }
         } finally {
+            if (running) {
+                // Not a shutdown: an Error escaped (user code on this thread, out of memory).
+                // Readiness must say that nothing is read any more.
+                consumerDead = true;
+                LOG.error("The Kafka consumer thread has stopped; this replica no longer delivers (readiness is DOWN)");
+            }
             try {
                 c.close(Duration.ofSeconds(2));
             } catch (RuntimeException e) {
@@ -599,6 +607,9 @@ public class KafkaTransport implements Transport {
                 .withData("bootstrap.servers", String.valueOf(bootstrapServers));
         if (!running || admin == null) {
             return Uni.createFrom().item(b.down().withData("state", "not started").build());
+        }
+        if (consumerDead) {
+            return Uni.createFrom().item(b.down().withData("state", "consumer thread stopped").build());
         }
         int timeout = (int) Math.max(1, config.healthTimeout().toMillis());
         return Uni.createFrom().completionStage(() -> admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeout))
