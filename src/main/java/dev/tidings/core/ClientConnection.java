@@ -22,6 +22,12 @@ public interface ClientConnection {
     /** The client's listen set changed (or a listen request was confirmed). */
     void listen(String type, String key, boolean listening);
 
+    /**
+     * A listen or unlisten request forwarded from another replica was refused here; the key's
+     * state, unchanged, is {@code listening}. {@code error} is the code an HTTP answer would carry.
+     */
+    void listenRefused(String type, String key, boolean listening, String error, String message);
+
     /** Notifications were dropped for this client (its queue overflowed, or replay could not cover a gap). */
     void missed();
 
@@ -30,6 +36,12 @@ public interface ClientConnection {
 
     /** Runs the task once the socket can take more. */
     void whenWritable(Runnable task);
+
+    /**
+     * The client process has ended for good ({@code closed}: explicitly; {@code disconnected}: its
+     * identity was disconnected), so the client should not try to resume it. {@link #close()} follows.
+     */
+    void ended(String reason);
 
     /** Ends the stream from the server side (client process ended, or resumed on another stream). */
     void close();

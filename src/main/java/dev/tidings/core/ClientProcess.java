@@ -23,7 +23,8 @@ final class ClientProcess {
     /** A listen of this process: the type, the key and the identity it listens as. */
     record Listening(NotificationType<?, ?, ?, ?> type, Object key) {}
 
-    private record ListenEvent(String type, String key, boolean listening) {}
+    /** A listen change to confirm; {@code error} is set when a forwarded request was refused. */
+    private record ListenEvent(String type, String key, boolean listening, String error, String message) {}
 
 
     final String id;
@@ -52,6 +53,7 @@ final class ClientProcess {
     private long lastId;
     private boolean missed;
     private long graceTimer = -1;
+    private boolean expiring;
 
     /** Where this process's current connection wants its drains run; null: on the calling thread. */
     private volatile DrainLane lane;
@@ -124,7 +126,17 @@ final class ClientProcess {
             if (queue.size() >= limits.queueLength()) {
                 overflow();
             }
-            queue.add(new ListenEvent(type, key, listening));
+            queue.add(new ListenEvent(type, key, listening, null, null));
+        }
+    }
+
+    /** Queues the refusal of a forwarded listen request; the caller drains. */
+    void queueRefusal(String type, String key, boolean listening, String error, String message) {
+        synchronized (out) {
+            if (queue.size() >= limits.queueLength()) {
+                overflow();
+            }
+            queue.add(new ListenEvent(type, key, listening, error, message));
         }
     }
 
@@ -180,7 +192,10 @@ final class ClientProcess {
             }
             if (!c.writable()) {
                 c.whenWritable(this::drain);
-                return;
+                // The socket may have drained between the check and the handler: look again.
+                if (!c.writable()) {
+                    return;
+                }
             }
             queue.poll();
             if (missed) {
@@ -193,7 +208,11 @@ final class ClientProcess {
                     send(c, frame);
                 }
             } else if (head instanceof ListenEvent e) {
-                c.listen(e.type(), e.key(), e.listening());
+                if (e.error() == null) {
+                    c.listen(e.type(), e.key(), e.listening());
+                } else {
+                    c.listenRefused(e.type(), e.key(), e.listening(), e.error(), e.message());
+                }
             }
         }
         if (missed && c.writable()) {
@@ -229,6 +248,10 @@ final class ClientProcess {
             Function<java.util.concurrent.Executor, DrainLane> lanes) {
         ClientConnection previous;
         synchronized (out) {
+            if (closed || expiring) {
+                // ended (expired, deleted, disconnected) since the caller found it
+                throw new TidingsException(TidingsException.Reason.UNKNOWN_CLIENT, "client " + id + " has ended");
+            }
             previous = connection;
             connection = c;
             java.util.concurrent.Executor executor = c.executor();
@@ -275,9 +298,30 @@ final class ClientProcess {
         }
     }
 
-    void graceTimer(long timerId) {
+    /**
+     * Starts the grace timer (cancelling one still pending). It is started and recorded under the
+     * same lock that {@link #expire} takes, so even a timer that fires at once finds itself current.
+     */
+    void startGrace(java.util.function.LongSupplier schedule, java.util.function.LongConsumer cancelTimer) {
         synchronized (out) {
-            graceTimer = timerId;
+            if (graceTimer >= 0) {
+                cancelTimer.accept(graceTimer);
+            }
+            graceTimer = schedule.getAsLong();
+        }
+    }
+
+    /**
+     * The grace timer fired: true when this process is to end now, that is when it still has no
+     * stream and the timer is the current one. From then on no stream can attach to it.
+     */
+    boolean expire(long timerId) {
+        synchronized (out) {
+            if (connection != null || graceTimer != timerId) {
+                return false;
+            }
+            expiring = true;
+            return true;
         }
     }
 
@@ -287,8 +331,8 @@ final class ClientProcess {
         }
     }
 
-    /** Ends the stream, if any, and drops everything queued. */
-    void hangUp() {
+    /** Ends the stream, if any, telling it why (null: nobody to tell), and drops everything queued. */
+    void hangUp(String reason) {
         ClientConnection c;
         synchronized (out) {
             c = connection;
@@ -296,6 +340,9 @@ final class ClientProcess {
             queue.clear();
             recent = null;
             recentCount = 0;
+            if (c != null && reason != null) {
+                c.ended(reason);
+            }
         }
         if (c != null) {
             c.close();

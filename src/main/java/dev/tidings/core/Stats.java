@@ -7,10 +7,11 @@ import java.util.Map;
  * {@code clients} and every type's {@code keys} and {@code listens} are zero.
  *
  * @param clients live client processes, with or without an open stream
+ * @param streams client processes with an open stream right now
  * @param types per type: keys with at least one listener, and listens
  * @param counters totals since start (deliveries, blocked, prepare failures, overflows, …)
  */
-public record Stats(int clients, Map<String, TypeStats> types, Map<String, Long> counters) {
+public record Stats(int clients, int streams, Map<String, TypeStats> types, Map<String, Long> counters) {
 
     public record TypeStats(int keys, long listens) {}
 }

@@ -2,7 +2,9 @@ package dev.tidings.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.quarkus.arc.ClientProxy;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.TimeoutException;
@@ -51,8 +53,12 @@ public class Tidings implements Transport.Receiver {
 
     private final Map<String, NotificationType<?, ?, ?, ?>> types = new LinkedHashMap<>();
     private final Map<String, ListenerRegistry> registries = new ConcurrentHashMap<>();
+    /** Per type: reads a payload strictly (a value followed by anything else is not a notification). */
+    private final Map<String, ObjectReader> readers = new ConcurrentHashMap<>();
     private final Map<String, ClientProcess> clients = new ConcurrentHashMap<>();
     private final Map<java.util.concurrent.Executor, DrainLane> lanes = new ConcurrentHashMap<>();
+    /** Live client processes per caller name, for {@code tidings.client.max-per-identity}. */
+    private final Map<String, Integer> perCaller = new ConcurrentHashMap<>();
     private final Counters counters = new Counters();
     private final LogLimiter badPublicationLog = new LogLimiter(LOG, 10_000);
     private final LogLimiter prepareLog = new LogLimiter(LOG, 10_000);
@@ -92,6 +98,8 @@ public class Tidings implements Transport.Receiver {
         type.bind(this);
         types.put(type.name(), type);
         registries.put(type.name(), new ListenerRegistry());
+        readers.put(type.name(), mapper.readerFor(type.serverNotificationClass())
+                .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS));
     }
 
     // ---- lookups -----------------------------------------------------------------------------
@@ -158,6 +166,13 @@ public class Tidings implements Transport.Receiver {
 
     /** Eliom's {@code init}: a new client process for this caller. It ends after the grace period unless a stream attaches. */
     public String init(Caller caller) {
+        int max = config.client().maxPerIdentity();
+        int open = perCaller.merge(caller.name(), 1, Integer::sum);
+        if (open > max) {
+            perCaller.computeIfPresent(caller.name(), (name, n) -> n == 1 ? null : n - 1);
+            throw new TidingsException(TidingsException.Reason.LIMIT, caller.name() + " has " + max
+                    + " client processes already, the limit (tidings.client.max-per-identity)");
+        }
         String id = newClientId();
         ClientProcess c = new ClientProcess(id, caller, config.client(), counters);
         clients.put(id, c);
@@ -189,21 +204,22 @@ public class Tidings implements Transport.Receiver {
     }
 
     private void startGrace(ClientProcess c) {
-        c.graceTimer(vertx.setTimer(Math.max(1, config.client().grace().toMillis()), t -> {
-            if (!c.attached()) {
-                deinit(c);
+        long delay = Math.max(1, config.client().grace().toMillis());
+        c.startGrace(() -> vertx.setTimer(delay, timerId -> {
+            if (c.expire(timerId)) {
+                deinit(c, null);
             }
-        }));
+        }), vertx::cancelTimer);
     }
 
     /** Eliom's {@code deinit}, at once: the client process and all its listens are gone. */
     public void deinit(String clientId, Caller requester) {
         ClientProcess c = client(clientId);
         checkOwner(c, requester);
-        deinit(c);
+        deinit(c, "closed");
     }
 
-    private void deinit(ClientProcess c) {
+    private void deinit(ClientProcess c, String reason) {
         synchronized (c) {
             if (c.closed()) {
                 return;
@@ -211,7 +227,8 @@ public class Tidings implements Transport.Receiver {
             c.close().forEach((l, identity) -> registries.get(l.type().name()).remove(l.key(), identity, c));
         }
         clients.remove(c.id, c);
-        c.hangUp();
+        perCaller.computeIfPresent(c.caller.name(), (name, n) -> n == 1 ? null : n - 1);
+        c.hangUp(reason);
     }
 
     private static String newClientId() {
@@ -328,6 +345,24 @@ public class Tidings implements Transport.Receiver {
                 // closed meanwhile: nothing left to unlisten
             }
         }
+    }
+
+    /**
+     * A listen forwarded from another replica was refused here. Its requester already had its 202,
+     * so the refusal goes where the client waits for the confirmation: on its stream, as an
+     * {@code event: listen} with the key's unchanged state and the error.
+     */
+    private void refuseForwardedListen(ClientProcess c, Control.Listen l, Throwable failure) {
+        TidingsException.Reason reason = failure instanceof TidingsException t ? t.reason() : TidingsException.Reason.BAD_REQUEST;
+        boolean listening = c.listening().stream()
+                .anyMatch(h -> h.type().name().equals(l.type()) && keyText(h).equals(l.key()));
+        c.queueRefusal(l.type(), l.key(), listening, reason.name().toLowerCase(java.util.Locale.ROOT), failure.getMessage());
+        c.drain();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static String keyText(ClientProcess.Listening l) {
+        return ((NotificationType) l.type()).formatKey(l.key());
     }
 
     /** Ends every client process of a caller, on every replica. */
@@ -456,7 +491,7 @@ public class Tidings implements Transport.Receiver {
         try {
             notification = p.decoded() != null
                     ? (S) p.decoded()
-                    : mapper.readValue(p.payload(), type.serverNotificationClass());
+                    : readers.get(type.name()).<S>readValue(p.payload());
             if (notification == null) {
                 throw new IOException("null notification");
             }
@@ -526,6 +561,9 @@ public class Tidings implements Transport.Receiver {
         Uni<C> prepared;
         try {
             prepared = type.prepare(identity, notification);
+            if (prepared == null) {
+                throw new IllegalStateException("prepare returned no Uni (emit a null item to block)");
+            }
         } catch (RuntimeException e) {
             prepareFailed(type, identity, e, slot);
             return;
@@ -611,14 +649,14 @@ public class Tidings implements Transport.Receiver {
                 if (c != null) {
                     Caller requester = l.requester() == null ? null : Caller.named(l.requester());
                     listenTyped(type(l.type()), l.client(), l.key(), requester, l.listening())
-                            .subscribe().with(ok -> { }, e -> LOG.debugf("forwarded listen failed: %s", e.getMessage()));
+                            .subscribe().with(ok -> { }, e -> refuseForwardedListen(c, l, e));
                 }
             } else if (control instanceof Control.UnlistenIdentity u) {
                 unlistenIdentityHere(type(u.type()), u.identity(), u.key());
             } else if (control instanceof Control.Disconnect d) {
                 clients.values().stream()
                         .filter(c -> c.caller.name().equals(d.caller()))
-                        .forEach(this::deinit);
+                        .forEach(c -> deinit(c, "disconnected"));
             }
         } catch (TidingsException e) {
             badPublicationLog.warn("Skipped a control message %s: %s", control, e.getMessage());
@@ -630,6 +668,7 @@ public class Tidings implements Transport.Receiver {
     public Stats stats() {
         Map<String, Stats.TypeStats> perType = new TreeMap<>();
         registries.forEach((name, r) -> perType.put(name, new Stats.TypeStats(r.keys(), r.listens())));
-        return new Stats(clients.size(), perType, counters.snapshot());
+        int streams = (int) clients.values().stream().filter(ClientProcess::attached).count();
+        return new Stats(clients.size(), streams, perType, counters.snapshot());
     }
 }

@@ -36,6 +36,10 @@ public interface TidingsConfig {
         @WithDefault("64")
         int replay();
 
+        /** Client processes one identity may have at once (tabs, plus closed ones within their grace period). */
+        @WithDefault("100")
+        int maxPerIdentity();
+
         /** Keys one client process may listen on at once, over all types. */
         @WithDefault("1000")
         int maxListens();

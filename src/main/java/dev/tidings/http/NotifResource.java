@@ -1,6 +1,7 @@
 package dev.tidings.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tidings.core.Caller;
@@ -128,7 +129,7 @@ public class NotifResource {
         }
         JsonNode json;
         try {
-            json = mapper.readTree(body);
+            json = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(body);
         } catch (JsonProcessingException e) {
             throw new TidingsException(Reason.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {

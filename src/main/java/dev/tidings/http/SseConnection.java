@@ -81,6 +81,20 @@ final class SseConnection implements ClientConnection {
     }
 
     @Override
+    public synchronized void listenRefused(String type, String key, boolean listening, String error, String message) {
+        JsonStringEncoder json = JsonStringEncoder.getInstance();
+        pending(128).appendString("event: listen\ndata: {\"type\":\"" + new String(json.quoteAsString(type))
+                + "\",\"key\":\"" + new String(json.quoteAsString(key)) + "\",\"listening\":" + listening
+                + ",\"error\":\"" + new String(json.quoteAsString(error)) + "\",\"message\":\""
+                + new String(json.quoteAsString(message == null ? error : message)) + "\"}\n\n");
+    }
+
+    @Override
+    public synchronized void ended(String reason) {
+        pending(64).appendString("event: closed\ndata: {\"reason\":\"" + reason + "\"}\n\n"); // close() flushes it
+    }
+
+    @Override
     public synchronized void missed() {
         pending(32).appendBuffer(MISSED);
     }

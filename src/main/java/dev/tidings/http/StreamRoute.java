@@ -93,9 +93,10 @@ public class StreamRoute {
         Caller caller;
         List<ListenParam> listens;
         Long lastEventId;
-        String resume = request.getParam("client");
+        String resume;
         String clientId;
         try {
+            resume = CallerResolver.param(request, "client");
             caller = callers.forStream(request);
             listens = listenParams(request.params().getAll("listen"));
             lastEventId = lastEventId(request);
@@ -180,7 +181,7 @@ public class StreamRoute {
     private static Long lastEventId(HttpServerRequest request) {
         String text = request.getHeader("Last-Event-ID");
         if (text == null || text.isBlank()) {
-            text = request.getParam("lastEventId");
+            text = CallerResolver.param(request, "lastEventId");
         }
         if (text == null || text.isBlank()) {
             return null;

@@ -69,10 +69,22 @@ public class CallerResolver {
         }
     }
 
+    /**
+     * A query parameter. Vert.x's decoder throws on a query that does not decode (a stray
+     * {@code %}); should such a request reach us, it is the caller's mistake, a 400, never a 500.
+     */
+    public static String param(HttpServerRequest request, String name) {
+        try {
+            return request.getParam(name);
+        } catch (IllegalArgumentException e) {
+            throw new TidingsException(Reason.BAD_REQUEST, "the query string does not decode: " + e.getMessage());
+        }
+    }
+
     private static String demoName(HttpServerRequest request) {
         String name = request.getHeader(IDENTITY_HEADER);
         if (name == null || name.isBlank()) {
-            name = request.getParam("identity");
+            name = param(request, "identity");
         }
         if (name == null || name.isBlank()) {
             return null;
@@ -106,7 +118,7 @@ public class CallerResolver {
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return header.substring(7).trim();
         }
-        String param = request.getParam(TOKEN_PARAMETER);
+        String param = param(request, TOKEN_PARAMETER);
         if (param != null && !param.isBlank()) {
             return param;
         }

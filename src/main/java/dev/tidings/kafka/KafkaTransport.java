@@ -2,6 +2,7 @@ package dev.tidings.kafka;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tidings.core.Control;
+import dev.tidings.core.LogLimiter;
 import dev.tidings.core.NotFor;
 import dev.tidings.core.Publication;
 import dev.tidings.core.Tidings;
@@ -96,7 +97,7 @@ public class KafkaTransport implements Transport {
     private final KafkaTransportConfig config;
     private final TidingsConfig core;
     private final ControlCodec controls;
-    private final RateLimitedLog problems = new RateLimitedLog(LOG, 10_000);
+    private final LogLimiter problems = new LogLimiter(LOG, 10_000);
 
     private volatile Tidings hub;
     /** type name → topic */
@@ -115,6 +116,8 @@ public class KafkaTransport implements Transport {
     private volatile boolean running;
     /** True once the consumer is positioned on every partition of every topic that exists. */
     private volatile boolean positioned;
+    /** True once the consumer thread ended other than by {@code stop()}. */
+    private volatile boolean consumerDead;
     private volatile Set<String> missingTopics = Set.of();
     private volatile int assignedPartitions;
     private final AtomicLong badControls = new AtomicLong();
@@ -381,6 +384,12 @@ public class KafkaTransport implements Transport {
                 }
             }
         } finally {
+            if (running) {
+                // Not a shutdown: an Error escaped (user code on this thread, out of memory).
+                // Readiness must say that nothing is read any more.
+                consumerDead = true;
+                LOG.error("The Kafka consumer thread has stopped; this replica no longer delivers (readiness is DOWN)");
+            }
             try {
                 c.close(Duration.ofSeconds(2));
             } catch (RuntimeException e) {
@@ -599,6 +608,9 @@ public class KafkaTransport implements Transport {
         if (!running || admin == null) {
             return Uni.createFrom().item(b.down().withData("state", "not started").build());
         }
+        if (consumerDead) {
+            return Uni.createFrom().item(b.down().withData("state", "consumer thread stopped").build());
+        }
         int timeout = (int) Math.max(1, config.healthTimeout().toMillis());
         return Uni.createFrom().completionStage(() -> admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeout))
                         .clusterId().toCompletionStage())
@@ -623,30 +635,5 @@ public class KafkaTransport implements Transport {
 
     public String controlTopic() {
         return config.controlTopic();
-    }
-
-    /** Small rate limiter so that a flood of failures logs one line per interval. */
-    static final class RateLimitedLog {
-        private final Logger log;
-        private final long intervalNanos;
-        private final AtomicLong next = new AtomicLong(System.nanoTime());
-        private final AtomicLong suppressed = new AtomicLong();
-
-        RateLimitedLog(Logger log, long intervalMillis) {
-            this.log = log;
-            this.intervalNanos = intervalMillis * 1_000_000L;
-        }
-
-        void warn(String format, Object... params) {
-            long now = System.nanoTime();
-            long n = next.get();
-            if (now - n >= 0 && next.compareAndSet(n, now + intervalNanos)) {
-                long s = suppressed.getAndSet(0);
-                String text = String.format(format, params);
-                log.warn(s == 0 ? text : text + " (" + s + " similar suppressed)");
-            } else {
-                suppressed.incrementAndGet();
-            }
-        }
     }
 }

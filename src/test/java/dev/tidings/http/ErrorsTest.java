@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.tidings.testing.Api;
 import dev.tidings.testing.SseClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -25,6 +26,8 @@ class ErrorsTest {
     void malformedJsonIs400() {
         given().contentType(ContentType.JSON).body("{\"key\":").post("/notif/feed/notify")
                 .then().statusCode(400).body("error", equalTo("bad_request")).body("message", containsString("malformed JSON"));
+        given().contentType(ContentType.JSON).body("{\"key\":\"k\",\"notification\":1} trailing").post("/notif/feed/notify")
+                .then().statusCode(400).body("error", equalTo("bad_request"));
         given().contentType(ContentType.JSON).body("[1,2]").post("/notif/feed/notify")
                 .then().statusCode(400).body("message", containsString("JSON object"));
         given().contentType(ContentType.JSON).body("").post("/notif/feed/listen")
@@ -118,6 +121,48 @@ class ErrorsTest {
             given().header("X-Identity", "alice").delete("/notif/client/" + id).then().statusCode(204);
             listen("feed", id, "close").statusCode(404);
             org.awaitility.Awaitility.await().atMost(SseClient.WAIT).until(a::ended);
+            SseClient.Event last = a.events().get(a.events().size() - 1);
+            assertEquals("closed", last.event(), "the stream says the process ended for good");
+            assertEquals("closed", last.json().get("reason").asText());
+        }
+    }
+
+    @Test
+    void aQueryStringThatDoesNotDecodeIs400() {
+        // Vert.x answers these itself, before any route runs (with an empty body): never a 500,
+        // and no client process is made.
+        int before = given().get("/notif/stats").then().extract().path("clients");
+        Api.RawAnswer stream = Api.raw("GET", "/notif/stream?client=%zz", null, "X-Identity", "alice");
+        assertEquals(400, stream.status(), stream.body());
+        Api.RawAnswer notify = Api.raw("POST", "/notif/feed/notify?x=%", "{\"key\":\"k\",\"notification\":1}",
+                "Content-Type", "application/json");
+        assertEquals(400, notify.status(), notify.body());
+        assertEquals(before, (int) given().get("/notif/stats").then().extract().path("clients"));
+    }
+
+    @Test
+    void tooManyClientProcessesForOneIdentityIs429() {
+        // tidings.client.max-per-identity is 40 in tests
+        java.util.List<SseClient> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) {
+                SseClient s = stream("greedy");
+                assertEquals(200, s.status());
+                open.add(s);
+            }
+            try (SseClient refused = stream("greedy")) {
+                assertEquals(429, refused.status());
+                assertEquals("limit", refused.error().get("error").asText());
+            }
+            given().header("X-Identity", "greedy").delete("/notif/client/" + open.get(0).clientId()).then().statusCode(204);
+            try (SseClient again = stream("greedy")) {
+                assertEquals(200, again.status(), "room for one more once one has ended");
+            }
+            try (SseClient other = stream("modest")) {
+                assertEquals(200, other.status(), "the limit is per identity");
+            }
+        } finally {
+            open.forEach(SseClient::close);
         }
     }
 }

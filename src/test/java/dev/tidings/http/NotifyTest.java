@@ -127,6 +127,7 @@ class NotifyTest {
             b.awaitListen("feed", "dc", true);
             post("/notif/disconnect", Map.of("identity", "alice")).statusCode(202);
             org.awaitility.Awaitility.await().atMost(SseClient.WAIT).until(() -> a1.ended() && a2.ended());
+            assertEquals("disconnected", a1.await(e -> e.event().equals("closed")).json().get("reason").asText());
             listen("feed", alice1, "dc").statusCode(404);
             notifyOn("feed", "dc", Map.of("n", 1)).statusCode(202);
             b.awaitData("feed", "dc", 1);

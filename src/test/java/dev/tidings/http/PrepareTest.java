@@ -69,17 +69,19 @@ class PrepareTest {
     @Test
     void blockedFailedAndStalledPreparesOnlyCostTheirOwnIdentity() {
         try (SseClient ok = stream("olga", "probe:mixed"); SseClient blocked = stream("bert", "probe:mixed");
-                SseClient failing = stream("fred", "probe:mixed"); SseClient stalled = stream("stan", "probe:mixed")) {
-            for (SseClient c : List.of(ok, blocked, failing, stalled)) {
+                SseClient failing = stream("fred", "probe:mixed"); SseClient stalled = stream("stan", "probe:mixed");
+                SseClient noUni = stream("nina", "probe:mixed")) {
+            for (SseClient c : List.of(ok, blocked, failing, stalled, noUni)) {
                 c.awaitListen("probe", "mixed", true);
             }
-            probe.notify("mixed", new ProbeNotice(201, "bert", "fred", "stan", 0)).await().indefinitely();
+            probe.notify("mixed", new ProbeNotice(201, "bert", "fred", "stan", "nina", 0)).await().indefinitely();
             probe.notify("mixed", ProbeNotice.plain(202)).await().indefinitely();
 
             // olga gets both at once, although stan's prepare for 201 never answers.
             assertEquals(List.of(201, 202), seqs(ok.awaitData("probe", "mixed", 2)));
             assertEquals(List.of(202), seqs(blocked.awaitData("probe", "mixed", 1)));
             assertEquals(List.of(202), seqs(failing.awaitData("probe", "mixed", 1)));
+            assertEquals(List.of(202), seqs(noUni.awaitData("probe", "mixed", 1)));
             // stan's queue waits for the stalled prepare until the timeout (1 s in tests), then goes on.
             assertEquals(List.of(202), seqs(stalled.awaitData("probe", "mixed", 1)));
         }
@@ -92,11 +94,9 @@ class PrepareTest {
             for (SseClient s : List.of(a, b, c)) {
                 s.awaitListen("probe", "order", true);
             }
-            // Fewer than tidings.client.queue-length (50 in tests): every slot may wait for its
-            // prepare at once, and a 51st would overflow the queue by design (event: missed).
-            List<Integer> sent = IntStream.range(1000, 1045).boxed().toList();
+            List<Integer> sent = IntStream.range(1000, 1060).boxed().toList();
             for (int seq : sent) {
-                probe.notify("order", new ProbeNotice(seq, null, null, null, 20), NotFor.none()).await().indefinitely();
+                probe.notify("order", new ProbeNotice(seq, null, null, null, null, 20), NotFor.none()).await().indefinitely();
             }
             for (SseClient s : List.of(a, b, c)) {
                 assertEquals(sent, seqs(s.awaitData("probe", "order", sent.size())));

@@ -5,6 +5,7 @@ import static dev.tidings.testing.Api.notifyOn;
 import static dev.tidings.testing.Api.stream;
 import static dev.tidings.testing.Api.unlisten;
 import static dev.tidings.testing.Api.uri;
+import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,10 +25,12 @@ class ResumeTest {
     @Test
     void resumingWithinTheGracePeriodKeepsListensAndDeliversWhatCameMeanwhile() {
         String id;
+        int streamsBefore = openStreams();
         try (SseClient first = stream("alice", "feed:resume")) {
             id = first.clientId();
             first.awaitListen("feed", "resume", true);
         }
+        await().atMost(SseClient.WAIT).until(() -> openStreams() == streamsBefore);
         notifyOn("feed", "resume", Map.of("n", 1)).statusCode(202);
         try (SseClient again = SseClient.open(uri("/notif/stream?client=" + id), "X-Identity", "alice")) {
             SseClient.Event ready = again.await(e -> e.event().equals("ready"));
@@ -103,22 +106,29 @@ class ResumeTest {
     @Test
     void aClientWhoseQueueOverflowsIsToldItMissedNotificationsAndKeepsListening() {
         String id;
+        int streamsBefore = openStreams();
         try (SseClient first = stream("alice", "feed:overflow")) {
             id = first.clientId();
             first.awaitListen("feed", "overflow", true);
         }
-        // No stream now: notifications queue up to tidings.client.queue-length (50 in tests).
-        for (int i = 1; i <= 60; i++) {
+        // Once the server has seen the stream go, everything queues (none is written to a dead socket).
+        await().atMost(SseClient.WAIT).until(() -> openStreams() == streamsBefore);
+        // No stream now: notifications queue up to tidings.client.queue-length (100 in tests).
+        for (int i = 1; i <= 110; i++) {
             notifyOn("feed", "overflow", Map.of("n", i)).statusCode(202);
         }
         try (SseClient again = SseClient.open(uri("/notif/stream?client=" + id), "X-Identity", "alice")) {
             List<JsonNode> got = again.awaitData("feed", "overflow", 10);
-            assertEquals(java.util.stream.IntStream.rangeClosed(51, 60).boxed().toList(),
-                    got.stream().map(n -> n.get("n").asInt()).toList(), "the 51st found a full queue; 1..50 were dropped");
+            assertEquals(java.util.stream.IntStream.rangeClosed(101, 110).boxed().toList(),
+                    got.stream().map(n -> n.get("n").asInt()).toList(), "the 101st found a full queue; 1..100 were dropped");
             List<String> kinds = again.events().stream().map(SseClient.Event::event).toList();
             assertEquals(List.of("ready", "missed"), kinds.subList(0, 2));
-            notifyOn("feed", "overflow", Map.of("n", 61)).statusCode(202);
-            assertEquals(61, again.awaitData("feed", "overflow", 11).get(10).get("n").asInt());
+            notifyOn("feed", "overflow", Map.of("n", 111)).statusCode(202);
+            assertEquals(111, again.awaitData("feed", "overflow", 11).get(10).get("n").asInt());
         }
+    }
+
+    private static int openStreams() {
+        return given().get("/notif/stats").then().statusCode(200).extract().path("streams");
     }
 }

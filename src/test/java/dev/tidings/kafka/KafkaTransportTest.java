@@ -133,6 +133,16 @@ class KafkaTransportTest {
         }
 
         @Override
+        public void listenRefused(String type, String key, boolean listening, String error, String message) {
+            listens.add(type + ":" + key + ":" + listening + ":" + error);
+        }
+
+        @Override
+        public void ended(String reason) {
+            data.add("ENDED " + reason);
+        }
+
+        @Override
         public void close() {
             closed.set(true);
         }
@@ -233,6 +243,7 @@ class KafkaTransportTest {
         long bad = counter("badPublications");
         send("tidings.kt-feed", null, "{\"no\":\"key\"}");
         send("tidings.kt-feed", "bad", "this is not JSON");
+        send("tidings.kt-feed", "bad", "{\"a\":1} trailing junk");
         send("tidings.kt-feed", "bad", "{\"big\":\"" + "x".repeat(2000) + "\"}");
         send("tidings.kt-feed", "bad", "{\"both\":\"headers\"}",
                 new RecordHeader(KafkaTransport.NOTFOR_IDENTITY_HEADER, "bob".getBytes(StandardCharsets.UTF_8)),
@@ -242,7 +253,7 @@ class KafkaTransportTest {
         send("tidings.control", "x", "not json at all");
         send("tidings.kt-feed", "bad", "{\"good\":true}");
         awaitData(a, "bad={\"good\":true}");
-        await("bad records counted").atMost(WAIT).until(() -> counter("badPublications") - bad == 7);
+        await("bad records counted").atMost(WAIT).until(() -> counter("badPublications") - bad == 8);
         assertEquals(List.of("bad={\"good\":true}"), a.data);
         notify("bad", "{\"still\":\"working\"}", NotFor.none());
         awaitData(a, "bad={\"still\":\"working\"}");

@@ -53,7 +53,8 @@ class MultiReplicaIT {
         Map<String, String> settings = Map.of(
                 "tidings.kafka.send-timeout", "2s",
                 "tidings.kafka.health-timeout", "1s",
-                "tidings.client.grace", "5s");
+                "tidings.client.grace", "5s",
+                "tidings.client.max-listens", "4");
         for (int i = 0; i < 3; i++) {
             replicas.add(Replica.launch("replica-" + i, broker.bootstrapServers(), settings));
         }
@@ -231,6 +232,18 @@ class MultiReplicaIT {
 
         // a listen for a client that no replica holds is accepted (202) and changes nothing
         assertEquals(202, r(1).post("/notif/feed/listen", json(Map.of("client", "nobody-has-this", "key", "k"))).status());
+    }
+
+    @Test
+    @Order(4)
+    void aForwardedListenThatTheHoldingReplicaRefusesIsReportedOnTheClientsStream() {
+        // max-listens is 4 on the replicas: the fifth listen is refused where the client lives.
+        SseClient bea = stream(r(0), "bea", "feed:f1", "feed:f2", "feed:f3", "feed:f4");
+        Replica.Answer listen = r(2).post("/notif/feed/listen", json(Map.of("client", bea.clientId(), "key", "f5")));
+        assertEquals(202, listen.status(), "the receiving replica cannot know yet: " + listen.body());
+        SseClient.Event refusal = bea.await(e -> e.event().equals("listen") && e.json().get("key").asText().equals("f5"));
+        assertEquals("limit", refusal.json().get("error").asText());
+        assertEquals(false, refusal.json().get("listening").asBoolean());
     }
 
     @Test

@@ -52,4 +52,52 @@ public final class Api {
     public static ValidatableResponse notifyOn(String type, String key, Object notification, Map<String, String> notFor) {
         return post("/notif/" + type + "/notify", Map.of("key", key, "notification", notification, "notfor", notFor));
     }
+
+    /**
+     * Ends a client process while its own stream is not looking, as an expiry during an outage
+     * would: another stream takes the process over (the owner's stream is cut and its client waits
+     * its backoff before resuming), then the process is deleted; its {@code closed} event goes to
+     * the taker, so the owner finds the process gone (404) when it comes back.
+     */
+    public static void endProcessBehindItsStream(String identity, String clientId) {
+        try (SseClient taker = SseClient.open(uri("/notif/stream?client=" + clientId), "X-Identity", identity)) {
+            if (taker.status() != 200) {
+                throw new AssertionError("could not take over " + clientId + ": " + taker.status());
+            }
+            taker.clientId();
+            given().header("X-Identity", identity).delete("/notif/client/" + clientId).then().statusCode(204);
+        }
+    }
+
+    /** An answer read off a raw socket: the status and the body. */
+    public record RawAnswer(int status, String body) {}
+
+    /**
+     * Sends a request exactly as written, for what an HTTP client library would refuse or re-encode
+     * (a query string with a stray {@code %}). The connection closes after the answer.
+     */
+    public static RawAnswer raw(String method, String pathAndQuery, String body, String... headers) {
+        try (java.net.Socket socket = new java.net.Socket(URI.create(RestAssured.baseURI).getHost(), RestAssured.port)) {
+            socket.setSoTimeout(15_000);
+            StringBuilder request = new StringBuilder(method).append(' ').append(pathAndQuery).append(" HTTP/1.1\r\n")
+                    .append("Host: localhost\r\nConnection: close\r\n");
+            for (int i = 0; i < headers.length; i += 2) {
+                request.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+            }
+            byte[] content = body == null ? new byte[0] : body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (body != null) {
+                request.append("Content-Length: ").append(content.length).append("\r\n");
+            }
+            request.append("\r\n");
+            socket.getOutputStream().write(request.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            socket.getOutputStream().write(content);
+            socket.getOutputStream().flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int status = Integer.parseInt(answer.substring(9, 12));
+            int start = answer.indexOf("\r\n\r\n");
+            return new RawAnswer(status, start < 0 ? "" : answer.substring(start + 4));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

@@ -1,0 +1,153 @@
+package dev.tidings.browser;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * One headless Debian Chromium, driven through Debian's chromedriver. Nothing is downloaded: the
+ * browser and driver paths are given explicitly, so Selenium Manager is never asked. Each browser
+ * has its own fresh profile directory, so two of them are two separate browser contexts (no shared
+ * cookies or storage).
+ */
+final class Browser implements AutoCloseable {
+
+    static final Path CHROMIUM = Path.of(System.getProperty("browser.chromium", "/usr/bin/chromium"));
+    static final Path CHROMEDRIVER = Path.of(System.getProperty("browser.chromedriver", "/usr/bin/chromedriver"));
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    final String name;
+    final ChromeDriver driver;
+    private final Path profile;
+
+    /** Skips the calling test, saying why in one line (once), when there is no browser here. */
+    static void assumeInstalled() {
+        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        String why = "browser tests skipped: no " + (Files.isExecutable(CHROMIUM) ? CHROMEDRIVER : CHROMIUM)
+                + " (install Debian's chromium and chromium-driver, see .ci/install-browser)";
+        // once per JVM, though Quarkus test profiles load this class again in other class loaders
+        if (!present && System.getProperties().putIfAbsent("browser.skipped.said", "true") == null) {
+            System.out.println(why);
+        }
+        Assumptions.assumeTrue(present, why);
+    }
+
+    Browser(String name, int width, int height) {
+        this.name = name;
+        try {
+            profile = Files.createTempDirectory("tidings-chromium-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=" + width + "," + height,
+                "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .withLogOutput(OutputStream.nullOutputStream())
+                .build();
+        driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().scriptTimeout(WAIT);
+    }
+
+    void open(String url) {
+        driver.get(url);
+    }
+
+    /** Runs script in the page; {@code arguments} are the script's {@code arguments}. */
+    Object js(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    /**
+     * Runs an asynchronous script: it gets a callback as its last argument ({@code done}) and
+     * the result is what it is called with.
+     */
+    Object jsAsync(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];\n" + script, args);
+    }
+
+    /** Waits until the condition gives a non-null, non-false value, and returns it. */
+    <T> T until(String what, Function<WebDriver, T> condition) {
+        return new WebDriverWait(driver, WAIT)
+                .withMessage(() -> name + ": " + what + diagnostics())
+                .until(condition);
+    }
+
+    /** Waits until the script returns a truthy value, and returns it. */
+    Object untilJs(String what, String script, Object... args) {
+        return until(what, d -> {
+            Object v = js(script, args);
+            return v == null || Boolean.FALSE.equals(v) ? null : v;
+        });
+    }
+
+    /** What the page recorded, for a failure message. */
+    private String diagnostics() {
+        try {
+            Object seen = js("const b = window.bare || window.tidingsDemo; if (!b) return document.title;"
+                    + " const t = b.t || b.client;"
+                    + " return JSON.stringify({state: t && t.state, client: t && t.clientId, events: b.events, got: b.got,"
+                    + " pending: t && [...t._listens.values()].map(e => ({type: e.type, key: e.key, want: e.want,"
+                    + " confirmed: e.confirmed, ops: e.ops.map(o => (o.listening ? 'listen' : 'unlisten') + (o.sent ? ' sent' : ''))})),"
+                    + " log: document.getElementById('log') && document.getElementById('log').innerText})");
+            return "\n  the page saw: " + seen;
+        } catch (RuntimeException e) {
+            return "\n  (page unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    WebElement find(String css) {
+        return driver.findElement(By.cssSelector(css));
+    }
+
+    List<WebElement> all(String css) {
+        return driver.findElements(By.cssSelector(css));
+    }
+
+    byte[] screenshot() {
+        return driver.getScreenshotAs(OutputType.BYTES);
+    }
+
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> list(String script, Object... args) {
+        return (List<Map<String, Object>>) js(script, args);
+    }
+
+    @Override
+    public void close() {
+        try {
+            driver.quit();
+        } finally {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            } catch (IOException ignored) {
+                // a temp directory left behind is no failure
+            }
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package dev.tidings.browser;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The demo page at {@code /}, used as a person would: two browsers side by side, alice and bob,
+ * typing into the page. Produces {@code target/demo.png} (two tabs talking); with
+ * {@code -Dbrowser.screenshot=docs/demo.png} it refreshes the picture the docs show.
+ */
+@QuarkusTest
+class DemoPageBrowserTest {
+
+    private static final int WIDTH = 1000;
+    private static final int HEIGHT = 720;
+
+    private static Browser alice;
+    private static Browser bob;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @BeforeEach
+    void start() {
+        Browser.assumeInstalled();
+        if (alice == null) {
+            alice = new Browser("alice", WIDTH, HEIGHT);
+            bob = new Browser("bob", WIDTH, HEIGHT);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        for (Browser b : new Browser[] {alice, bob}) {
+            if (b != null) {
+                b.close();
+            }
+        }
+        alice = null;
+        bob = null;
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------
+
+    private static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 6);
+    }
+
+    private void demo(Browser b, String identity, String room, String feed) {
+        b.open(base + "?as=" + enc(identity) + "&rooms=" + enc(room) + "&feeds=" + enc(feed));
+        b.until("connected", d -> "open".equals(b.find("#state").getAttribute("data-state")));
+        chipListening(b, "rooms", room, true);
+        chipListening(b, "feeds", feed, true);
+    }
+
+    private static void chipListening(Browser b, String list, String key, boolean listening) {
+        b.until(list + " " + key + " listening=" + listening,
+                d -> !d.findElements(By.cssSelector("#" + list + " li[data-key='" + key + "'][data-listening='" + listening + "']")).isEmpty());
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static void type(Browser b, String css, String text) {
+        WebElement input = b.find(css);
+        input.clear();
+        if (!text.isEmpty()) {
+            input.sendKeys(text);
+        }
+    }
+
+    /** Sends a chat message from the page, as a person would: type, press Send, wait for the echo. */
+    private static void say(Browser b, String room, String to, String text) {
+        new org.openqa.selenium.support.ui.Select(b.find("#send-room")).selectByValue(room);
+        type(b, "#to", to);
+        type(b, "#text", text);
+        b.find("#send").click();
+        b.until("own message shown: " + text, d -> !messages(b, "[data-own='true']").isEmpty()
+                && messages(b, "[data-own='true']").stream().anyMatch(m -> m.endsWith(text)));
+    }
+
+    /** The messages shown, as "from|private|text". */
+    private static List<String> messages(Browser b, String filter) {
+        @SuppressWarnings("unchecked")
+        List<String> all = (List<String>) b.js("return [...document.querySelectorAll('#messages .msg' + arguments[0])]"
+                + ".map(m => m.dataset.from + '|' + m.dataset.private + '|' + m.querySelector('.text').textContent)", filter);
+        return all;
+    }
+
+    private static void untilMessage(Browser b, String expected) {
+        b.until("shows message " + expected, d -> messages(b, "").contains(expected));
+    }
+
+    private static void restNotify(String type, String key, Object notification) {
+        given().contentType(ContentType.JSON)
+                .body(Map.of("key", key, "notification", notification))
+                .post("/notif/" + type + "/notify")
+                .then().statusCode(202);
+    }
+
+    // ---- tests ------------------------------------------------------------------------------------
+
+    @Test
+    void twoTabsTalkPubliclyAndPrivately() throws IOException {
+        demo(alice, "alice", "lobby", "news");
+        demo(bob, "bob", "lobby", "news");
+
+        say(alice, "lobby", "", "Hi Bob! Are you on the new notifications?");
+        untilMessage(bob, "alice|false|Hi Bob! Are you on the new notifications?");
+        say(bob, "lobby", "", "Yes, this came over Tidings.");
+        untilMessage(alice, "bob|false|Yes, this came over Tidings.");
+        say(bob, "lobby", "alice", "psst: just between us");
+        untilMessage(alice, "bob|true|psst: just between us");
+        say(alice, "lobby", "carol", "Carol, lunch at noon?");
+        restNotify("chat", "lobby", Map.of("from", "server", "text", "Welcome to the lobby."));
+        untilMessage(bob, "server|false|Welcome to the lobby.");
+        untilMessage(alice, "server|false|Welcome to the lobby.");
+        restNotify("feed", "news", Map.of("headline", "Tidings 0.1 is out", "by", "the platform team"));
+        for (Browser b : List.of(alice, bob)) {
+            b.until("feed item shown", d -> b.find("#feed-items").getText().contains("Tidings 0.1 is out"));
+        }
+
+        // every message once; the private one to carol never reached bob (it would precede the marker)
+        assertEquals(List.of(
+                "alice|false|Hi Bob! Are you on the new notifications?",
+                "bob|false|Yes, this came over Tidings.",
+                "bob|true|psst: just between us",
+                "server|false|Welcome to the lobby."), messages(bob, ""));
+        assertEquals(List.of(
+                "alice|false|Hi Bob! Are you on the new notifications?",
+                "bob|false|Yes, this came over Tidings.",
+                "bob|true|psst: just between us",
+                "alice|true|Carol, lunch at noon?",
+                "server|false|Welcome to the lobby."), messages(alice, ""));
+
+        screenshot();
+    }
+
+    @Test
+    void leavingARoomStopsItsMessages() {
+        String room = unique("room");
+        String feed = unique("feed");
+        demo(alice, "alice", room, feed);
+        demo(bob, "bob", room, feed);
+
+        bob.find("#rooms li[data-key='" + room + "'] button").click();
+        bob.until("room chip gone", d -> d.findElements(By.cssSelector("#rooms li[data-key='" + room + "']")).isEmpty());
+        assertTrue(bob.find("#log").getText().contains("stopped listening on chat " + room));
+
+        say(alice, room, "", "anyone still here?");
+        restNotify("feed", feed, Map.of("marker", "after leaving"));
+        bob.until("feed marker shown", d -> bob.find("#feed-items").getText().contains("after leaving"));
+        assertEquals(List.of(), messages(bob, ""));
+    }
+
+    @Test
+    void aCutStreamReconnectsListensAgainAndShowsWhatComesAfter() {
+        String room = unique("room");
+        String feed = unique("feed");
+        demo(alice, "alice", room, feed);
+        demo(bob, "bob", room, feed);
+        String first = (String) bob.js("return window.tidingsDemo.client.clientId");
+
+        // The stream is cut and the process is gone by the time the page comes back.
+        dev.tidings.testing.Api.endProcessBehindItsStream("bob", first);
+
+        bob.until("warned it may have missed messages", d -> bob.find("#missed").isDisplayed());
+        bob.until("open again", d -> "open".equals(bob.find("#state").getAttribute("data-state")));
+        chipListening(bob, "rooms", room, true);
+        String log = bob.find("#log").getText();
+        assertTrue(log.contains("connection reconnecting"), log);
+        assertTrue(!first.equals(bob.js("return window.tidingsDemo.client.clientId")));
+
+        say(alice, room, "", "did you get this after the cut?");
+        untilMessage(bob, "alice|false|did you get this after the cut?");
+        assertEquals(List.of("alice|false|did you get this after the cut?"), messages(bob, ""));
+    }
+
+    // ---- the picture --------------------------------------------------------------------------------
+
+    private static void screenshot() throws IOException {
+        BufferedImage left = ImageIO.read(new ByteArrayInputStream(alice.screenshot()));
+        BufferedImage right = ImageIO.read(new ByteArrayInputStream(bob.screenshot()));
+        int gap = 12;
+        BufferedImage both = new BufferedImage(left.getWidth() + gap + right.getWidth(),
+                Math.max(left.getHeight(), right.getHeight()), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = both.createGraphics();
+        g.setColor(new Color(0x2b, 0x30, 0x3b));
+        g.fillRect(0, 0, both.getWidth(), both.getHeight());
+        g.drawImage(left, 0, 0, null);
+        g.drawImage(right, left.getWidth() + gap, 0, null);
+        g.dispose();
+        Path target = Path.of("target", "demo.png");
+        Files.createDirectories(target.getParent());
+        ImageIO.write(both, "png", target.toFile());
+        String docs = System.getProperty("browser.screenshot");
+        if (docs != null && !docs.isBlank()) {
+            Path out = Path.of(docs);
+            if (out.getParent() != null) {
+                Files.createDirectories(out.getParent());
+            }
+            Files.copy(target, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        assertTrue(Files.size(target) > 10_000, "a real picture");
+    }
+}
