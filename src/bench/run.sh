@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tidings fan-out benchmark, side by side with nginx + Nchan. See BENCHMARKS.md.
 #
-#   bench/run.sh [scenario ...]        scenarios: capacity simple chat kafka drop (default: all)
+#   src/bench/run.sh [scenario ...]        scenarios: capacity simple chat kafka drop (default: all)
 #
 #   capacity  19,000 idle SSE clients over 100 keys (feed type): heap and RSS per idle client,
 #             then 100 notifies/s for 10 s to show every client is alive
@@ -26,7 +26,7 @@
 # SERVER_OPTS adds JVM options for the server; APP=<dir> runs another build (default
 # target/quarkus-app), e.g. a copy of the previous one for before/after figures.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT=$PWD
 OUT=$ROOT/target/bench
 TIDINGS_PORT=${TIDINGS_PORT:-28480}
@@ -57,11 +57,11 @@ fi
 if [ "${NO_BUILD:-0}" != 1 ]; then
     echo "packaging the application and the load generator"
     mvn -q package -DskipTests
-    mvn -q -f bench/loadgen/pom.xml package -DskipTests
+    mvn -q -f src/bench/loadgen/pom.xml package -DskipTests
 fi
 # A copy of the generator's classes, so that rebuilding it cannot disturb a run in progress.
-rm -rf "$OUT/loadgen-classes"; cp -r "$ROOT/bench/loadgen/target/classes" "$OUT/loadgen-classes"
-LOADGEN_CP="$OUT/loadgen-classes:$(cat "$ROOT/bench/loadgen/target/classpath.txt")"
+rm -rf "$OUT/loadgen-classes"; cp -r "$ROOT/src/bench/loadgen/target/classes" "$OUT/loadgen-classes"
+LOADGEN_CP="$OUT/loadgen-classes:$(cat "$ROOT/src/bench/loadgen/target/classpath.txt")"
 
 # ---- servers ------------------------------------------------------------------------------------
 port_free() { # port
