@@ -17,6 +17,14 @@ public sealed interface Control {
     /** Make every client process of an identity stop listening on a key. */
     record UnlistenIdentity(String type, String identity, String key) implements Control {}
 
+    /**
+     * End one client process at once (a tab closing), on whichever replica holds it.
+     *
+     * @param requester principal name of who asked, checked against the owner there; null when
+     *     the request proved no identity (demo mode)
+     */
+    record Close(String client, String requester) implements Control {}
+
     /** End every client process of a caller (by principal name) on every replica. */
     record Disconnect(String caller) implements Control {}
 }

@@ -219,6 +219,21 @@ public class Tidings implements Transport.Receiver {
         deinit(c, "closed");
     }
 
+    /**
+     * Ends a client process at once, wherever it lives. Completes with true when it was ended on
+     * this replica, false when the request was forwarded to the others.
+     */
+    public Uni<Boolean> close(String clientId, Caller requester) {
+        return Uni.createFrom().deferred(() -> {
+            if (clientId != null && !clients.containsKey(clientId) && transport.distributed()) {
+                String asker = requester == null || requester.anonymous() ? null : requester.name();
+                return transport.control(new Control.Close(clientId, asker)).replaceWith(false);
+            }
+            deinit(clientId, requester);
+            return Uni.createFrom().item(true);
+        });
+    }
+
     private void deinit(ClientProcess c, String reason) {
         synchronized (c) {
             if (c.closed()) {
@@ -653,6 +668,12 @@ public class Tidings implements Transport.Receiver {
                 }
             } else if (control instanceof Control.UnlistenIdentity u) {
                 unlistenIdentityHere(type(u.type()), u.identity(), u.key());
+            } else if (control instanceof Control.Close close) {
+                ClientProcess c = clients.get(close.client());
+                if (c != null) {
+                    checkOwner(c, close.requester() == null ? null : Caller.named(close.requester()));
+                    deinit(c, "closed");
+                }
             } else if (control instanceof Control.Disconnect d) {
                 clients.values().stream()
                         .filter(c -> c.caller.name().equals(d.caller()))

@@ -108,9 +108,9 @@ public class NotifResource {
     /** Ends a client process at once (a tab that closes), rather than after the grace period. */
     @DELETE
     @Path("client/{client}")
-    public Response close(@PathParam("client") String client, @Context HttpServerRequest request) {
-        tidings.deinit(client, callers.forRequest(request));
-        return Response.noContent().build();
+    public Uni<Response> close(@PathParam("client") String client, @Context HttpServerRequest request) {
+        return Uni.createFrom().deferred(() -> tidings.close(client, callers.forRequest(request)))
+                .map(here -> Response.status(here ? 204 : 202).build());
     }
 
     @GET

@@ -12,6 +12,7 @@ import java.io.IOException;
  * {"op":"listen","type":"chat","client":"…","key":"room1","listening":true,"requester":"alice"}
  * {"op":"unlisten-identity","type":"chat","identity":"bob","key":"room1"}
  * {"op":"disconnect","caller":"bob"}
+ * {"op":"close","client":"…","requester":"alice"}
  * </pre>
  * {@code requester} is null (or absent) when the request proved no identity.
  */
@@ -31,6 +32,8 @@ final class ControlCodec {
             return u.identity();
         } else if (control instanceof Control.Disconnect d) {
             return d.caller();
+        } else if (control instanceof Control.Close c) {
+            return c.client();
         }
         throw new IllegalArgumentException("unknown control " + control);
     }
@@ -44,6 +47,8 @@ final class ControlCodec {
             o.put("op", "unlisten-identity").put("type", u.type()).put("identity", u.identity()).put("key", u.key());
         } else if (control instanceof Control.Disconnect d) {
             o.put("op", "disconnect").put("caller", d.caller());
+        } else if (control instanceof Control.Close c) {
+            o.put("op", "close").put("client", c.client()).put("requester", c.requester());
         } else {
             throw new IllegalArgumentException("unknown control " + control);
         }
@@ -79,6 +84,9 @@ final class ControlCodec {
                 return new Control.UnlistenIdentity(text(o, "type"), text(o, "identity"), text(o, "key"));
             case "disconnect":
                 return new Control.Disconnect(text(o, "caller"));
+            case "close":
+                JsonNode closer = o.get("requester");
+                return new Control.Close(text(o, "client"), closer == null || closer.isNull() ? null : closer.asText());
             default:
                 throw new IllegalArgumentException("unknown op " + op);
         }

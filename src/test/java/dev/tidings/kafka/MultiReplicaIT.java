@@ -283,6 +283,28 @@ class MultiReplicaIT {
     }
 
     @Test
+    @Order(6)
+    void closingAClientOnAReplicaThatDoesNotHoldItEndsItWhereItLives() {
+        SseClient cal = stream(r(0), "cal", "feed:close");
+        String id = cal.clientId();
+        Replica.Answer mallory = r(1).delete("/notif/client/" + id, "mallory");
+        assertEquals(202, mallory.status(), "forwarded: " + mallory.body());
+        // Control messages of one client share a partition: once a later forwarded listen is
+        // confirmed, mallory's close has been seen, and refused (cal's stream is still open).
+        assertEquals(202, r(1).post("/notif/feed/listen", json(Map.of("client", id, "key", "after"))).status());
+        cal.awaitListen("feed", "after", true);
+        assertFalse(cal.ended(), "only the owner may close it");
+        Replica.Answer owner = r(1).delete("/notif/client/" + id, "cal");
+        assertEquals(202, owner.status(), owner.body());
+        await("cal's stream ends on its own replica").atMost(WAIT).until(cal::ended);
+        SseClient.Event last = cal.events().get(cal.events().size() - 1);
+        assertEquals("closed", last.event());
+        try (SseClient resume = SseClient.open(r(0).uri("/notif/stream?client=" + id), "X-Identity", "cal")) {
+            assertEquals(404, resume.status(), "gone from its replica");
+        }
+    }
+
+    @Test
     @Order(7)
     void anOutsideProducerReachesClientsAndAMalformedRecordIsSkipped() throws Exception {
         SseClient ann0 = stream(r(0), "ann", "feed:ext");

@@ -107,6 +107,11 @@ public final class Replica implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** DELETE as an identity (demo mode's X-Identity). */
+    public Answer delete(String path, String identity) {
+        return send(HttpRequest.newBuilder(uri(path)).header("X-Identity", identity).DELETE());
+    }
+
     private Answer send(HttpRequest.Builder request) {
         try {
             HttpResponse<String> r = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(),
