@@ -1,5 +1,7 @@
 package dev.tidings.core;
 
+import java.util.concurrent.Executor;
+
 /**
  * The open stream of one client process, as the core sees it. The HTTP edge implements it over
  * Server-Sent Events; the core calls it in order, from any thread, one call at a time for a given
@@ -24,9 +26,10 @@ public interface ClientConnection {
 
     /**
      * A listen or unlisten request forwarded from another replica was refused here; the key's
-     * state, unchanged, is {@code listening}. {@code error} is the code an HTTP answer would carry.
+     * state, unchanged, is {@code listening}. The edge words {@code refusal} as its answer to the
+     * request would have.
      */
-    void listenRefused(String type, String key, boolean listening, String error, String message);
+    void listenRefused(String type, String key, boolean listening, TidingsException.Reason refusal, String message);
 
     /** Notifications were dropped for this client (its queue overflowed, or replay could not cover a gap). */
     void missed();
@@ -57,7 +60,7 @@ public interface ClientConnection {
      * The thread that owns this connection's socket (its event loop), or null for any thread. The
      * core then drains this client there, batched with the other clients of the same thread.
      */
-    default java.util.concurrent.Executor executor() {
+    default Executor executor() {
         return null;
     }
 }

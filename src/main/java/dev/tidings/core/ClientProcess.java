@@ -1,13 +1,16 @@
 package dev.tidings.core;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -20,35 +23,38 @@ import java.util.function.Function;
  */
 final class ClientProcess {
 
-    /** A listen of this process: the type, the key and the identity it listens as. */
-    record Listening(NotificationType<?, ?, ?, ?> type, Object key) {}
+    /** One key this process listens on. */
+    record Listening(RegisteredType<?, ?, ?, ?> type, Object key) {}
 
-    /** A listen change to confirm; {@code error} is set when a forwarded request was refused. */
-    private record ListenEvent(String type, String key, boolean listening, String error, String message) {}
+    /** What waits in the outgoing queue: a notification's {@link Slot} or a listen change to confirm. */
+    sealed interface Outgoing permits Slot, ListenEvent {}
 
+    /** A listen change to confirm; {@code refusal} is set when a forwarded request was refused. */
+    record ListenEvent(String type, String key, boolean listening, TidingsException.Reason refusal, String message)
+            implements Outgoing {}
+
+    /** What every client process is given once by its {@link ClientTable}. */
+    record Services(TidingsConfig.Client limits, Counters counters, Vertx vertx,
+            Function<Executor, DrainLane> lanes, Consumer<ClientProcess> expired) {}
+
+    private static final AtomicIntegerFieldUpdater<ClientProcess> DRAIN_QUEUED =
+            AtomicIntegerFieldUpdater.newUpdater(ClientProcess.class, "drainQueued");
 
     final String id;
     final Caller caller;
-    private final TidingsConfig.Client limits;
-    private final Counters counters;
+    private final Services services;
 
-    /** Identity per type, resolved once (Eliom resolves it once in {@code init}). */
-    private final Map<NotificationType<?, ?, ?, ?>, Uni<Object>> identities = new ConcurrentHashMap<>(2);
+    /** Identity per type, resolved once (Eliom resolves it once in {@code init}); failures are forgotten. */
+    private final Map<RegisteredType<?, ?, ?, ?>, Uni<Object>> identities = new ConcurrentHashMap<>(2);
 
-    // guarded by this
+    // guarded by this: listen → identity it listens as
     private final Map<Listening, Object> listens = new HashMap<>(4);
     private volatile boolean closed;
 
     private final Object out = new Object();
     // guarded by out
-    private final ArrayDeque<Object> queue = new ArrayDeque<>(4);
-    /**
-     * The last notifications sent, for Last-Event-ID replay: a ring indexed by id modulo its
-     * length. Ids are consecutive, so the ring holds ids lastId - recentCount + 1 … lastId and
-     * no per-delivery record is allocated.
-     */
-    private byte[][] recent;
-    private int recentCount;
+    private final ArrayDeque<Outgoing> queue = new ArrayDeque<>(4);
+    private ReplayRing recent;
     private ClientConnection connection;
     private long lastId;
     private boolean missed;
@@ -58,20 +64,25 @@ final class ClientProcess {
     /** Where this process's current connection wants its drains run; null: on the calling thread. */
     private volatile DrainLane lane;
     private volatile int drainQueued;
-    private static final AtomicIntegerFieldUpdater<ClientProcess> DRAIN_QUEUED =
-            AtomicIntegerFieldUpdater.newUpdater(ClientProcess.class, "drainQueued");
 
-    ClientProcess(String id, Caller caller, TidingsConfig.Client limits, Counters counters) {
+    ClientProcess(String id, Caller caller, Services services) {
         this.id = id;
         this.caller = caller;
-        this.limits = limits;
-        this.counters = counters;
+        this.services = services;
     }
 
     @SuppressWarnings("unchecked")
-    <I> Uni<I> identity(NotificationType<I, ?, ?, ?> type) {
-        return (Uni<I>) identities.computeIfAbsent(type,
-                t -> ((NotificationType<Object, ?, ?, ?>) t).identify(caller).memoize().indefinitely());
+    <I> Uni<I> identity(RegisteredType<I, ?, ?, ?> type) {
+        Uni<Object> once = identities.get(type);
+        if (once == null) {
+            NotificationType<Object, ?, ?, ?> t = (NotificationType<Object, ?, ?, ?>) type.type;
+            // deferred: an identify that throws, or returns no Uni, fails this listen only
+            Uni<Object> fresh = Uni.createFrom().deferred(() -> t.identify(caller)).memoize().indefinitely();
+            Uni<Object> earlier = identities.putIfAbsent(type, fresh);
+            once = earlier != null ? earlier : fresh;
+        }
+        Uni<Object> resolving = once;
+        return (Uni<I>) resolving.onFailure().invoke(() -> identities.remove(type, resolving));
     }
 
     boolean closed() {
@@ -85,7 +96,8 @@ final class ClientProcess {
         if (listens.containsKey(listening)) {
             return false;
         }
-        if (listens.size() >= limits.maxListens()) {
+        int max = services.limits().maxListens();
+        if (listens.size() >= max) {
             throw new TidingsException(TidingsException.Reason.LIMIT,
                     "client listens on " + listens.size() + " keys already, the limit (tidings.client.max-listens)");
         }
@@ -98,6 +110,11 @@ final class ClientProcess {
         return listens.remove(listening);
     }
 
+    /** True when this process listens on that key. Caller holds this lock. */
+    boolean listensOn(Listening listening) {
+        return listens.containsKey(listening);
+    }
+
     /** Marks the process closed and hands back every listen it held. Caller holds this lock. */
     Map<Listening, Object> close() {
         closed = true;
@@ -106,49 +123,38 @@ final class ClientProcess {
         return all;
     }
 
+    /** A snapshot of this process's listens. */
+    synchronized List<Listening> listening() {
+        return new ArrayList<>(listens.keySet());
+    }
+
     // ---- outgoing queue ---------------------------------------------------------------------
 
+    /** Queues a notification's slot (under the key's registry lock, so in notify order). */
     void enqueue(Slot slot) {
         synchronized (out) {
-            if (closed) {
-                return;
+            if (!closed) {
+                add(slot);
             }
-            if (queue.size() >= limits.queueLength()) {
-                overflow();
-            }
-            queue.add(slot);
         }
     }
 
-    /** Queues the confirmation of a listen change; the caller drains after releasing its locks. */
-    void queueConfirm(String type, String key, boolean listening) {
+    /** Queues the confirmation (or refusal) of a listen change; the caller drains after releasing its locks. */
+    void queueListenEvent(ListenEvent event) {
         synchronized (out) {
-            if (queue.size() >= limits.queueLength()) {
-                overflow();
-            }
-            queue.add(new ListenEvent(type, key, listening, null, null));
+            add(event);
         }
     }
 
-    /** Queues the refusal of a forwarded listen request; the caller drains. */
-    void queueRefusal(String type, String key, boolean listening, String error, String message) {
-        synchronized (out) {
-            if (queue.size() >= limits.queueLength()) {
-                overflow();
-            }
-            queue.add(new ListenEvent(type, key, listening, error, message));
+    private void add(Outgoing item) {
+        if (queue.size() >= services.limits().queueLength()) {
+            // Too much waiting for this client: drop everything queued (notifications and listen
+            // confirmations alike, so that nothing grows without bound) and tell it with missed.
+            queue.clear();
+            missed = true;
+            services.counters().overflows.increment();
         }
-    }
-
-    /**
-     * Too much waiting for this client: drop everything queued (notifications and listen
-     * confirmations alike, so that nothing grows without bound) and tell it so with
-     * {@code missed}.
-     */
-    private void overflow() {
-        queue.clear();
-        missed = true;
-        counters.overflows.increment();
+        queue.add(item);
     }
 
     /** Drains on the connection's own thread (batched with its other clients) when it has one, else here. */
@@ -186,7 +192,7 @@ final class ClientProcess {
 
     private void drainTo(ClientConnection c) {
         while (!queue.isEmpty()) {
-            Object head = queue.peek();
+            Outgoing head = queue.peek();
             if (head instanceof Slot slot && !slot.done()) {
                 return;
             }
@@ -208,10 +214,10 @@ final class ClientProcess {
                     send(c, frame);
                 }
             } else if (head instanceof ListenEvent e) {
-                if (e.error() == null) {
+                if (e.refusal() == null) {
                     c.listen(e.type(), e.key(), e.listening());
                 } else {
-                    c.listenRefused(e.type(), e.key(), e.listening(), e.error(), e.message());
+                    c.listenRefused(e.type(), e.key(), e.listening(), e.refusal(), e.message());
                 }
             }
         }
@@ -224,28 +230,23 @@ final class ClientProcess {
     private void send(ClientConnection c, byte[] frame) {
         long id = ++lastId;
         c.notification(id, frame);
-        counters.deliveries.increment();
-        int keep = limits.replay();
+        services.counters().deliveries.increment();
+        int keep = services.limits().replay();
         if (keep > 0) {
             if (recent == null) {
-                recent = new byte[keep][];
-                recentCount = 0;
+                recent = new ReplayRing(keep);
             }
-            recent[(int) (id % recent.length)] = frame;
-            if (recentCount < recent.length) {
-                recentCount++;
-            }
+            recent.add(id, frame);
         }
     }
 
-    // ---- streams ------------------------------------------------------------------------------
+    // ---- streams and grace --------------------------------------------------------------------
 
     /**
      * Gives this process a (new) stream: sends {@code ready}, replays what the client may have lost
      * after {@code lastEventId}, then everything queued. A stream it still had is closed.
      */
-    void attach(ClientConnection c, boolean resumed, Long lastEventId, java.util.function.LongConsumer cancelTimer,
-            Function<java.util.concurrent.Executor, DrainLane> lanes) {
+    void attach(ClientConnection c, boolean resumed, Long lastEventId) {
         ClientConnection previous;
         synchronized (out) {
             if (closed || expiring) {
@@ -254,15 +255,17 @@ final class ClientProcess {
             }
             previous = connection;
             connection = c;
-            java.util.concurrent.Executor executor = c.executor();
-            lane = executor == null ? null : lanes.apply(executor);
-            if (graceTimer >= 0) {
-                cancelTimer.accept(graceTimer);
-                graceTimer = -1;
-            }
+            Executor executor = c.executor();
+            lane = executor == null ? null : services.lanes().apply(executor);
+            cancelGrace();
             c.ready(id, resumed);
-            if (resumed && lastEventId != null) {
-                replayAfter(c, lastEventId);
+            if (resumed && lastEventId != null && lastEventId < lastId) {
+                if (recent == null || !recent.covers(lastEventId)) {
+                    missed = true;
+                }
+                if (recent != null) {
+                    recent.replayAfter(lastEventId, c::notification);
+                }
             }
             c.flush();
         }
@@ -272,57 +275,45 @@ final class ClientProcess {
         drain();
     }
 
-    private void replayAfter(ClientConnection c, long lastEventId) {
-        if (lastEventId >= lastId) {
-            return;
-        }
-        long oldestKept = recent == null ? lastId + 1 : lastId - recentCount + 1;
-        if (oldestKept > lastEventId + 1) {
-            missed = true;
-        }
-        if (recent != null) {
-            for (long id = Math.max(lastEventId + 1, oldestKept); id <= lastId; id++) {
-                c.notification(id, recent[(int) (id % recent.length)]);
-            }
-        }
-    }
-
-    /** The stream ended; returns true when it was this process's current one (so the grace period starts). */
-    boolean detach(ClientConnection c) {
+    /** The stream ended; if it was this process's current one, the grace period starts. */
+    void detach(ClientConnection c) {
         synchronized (out) {
             if (connection != c) {
-                return false;
+                return;
             }
             connection = null;
-            return true;
+            startGrace();
         }
     }
 
     /**
-     * Starts the grace timer (cancelling one still pending). It is started and recorded under the
-     * same lock that {@link #expire} takes, so even a timer that fires at once finds itself current.
+     * Starts the grace timer, cancelling one still pending. It is started and recorded under the
+     * same lock that its expiry takes, so even a timer that fires at once finds itself current.
      */
-    void startGrace(java.util.function.LongSupplier schedule, java.util.function.LongConsumer cancelTimer) {
+    void startGrace() {
+        long delay = Math.max(1, services.limits().grace().toMillis());
         synchronized (out) {
-            if (graceTimer >= 0) {
-                cancelTimer.accept(graceTimer);
-            }
-            graceTimer = schedule.getAsLong();
+            cancelGrace();
+            graceTimer = services.vertx().setTimer(delay, this::graceEnded);
         }
     }
 
-    /**
-     * The grace timer fired: true when this process is to end now, that is when it still has no
-     * stream and the timer is the current one. From then on no stream can attach to it.
-     */
-    boolean expire(long timerId) {
+    private void cancelGrace() {
+        if (graceTimer >= 0) {
+            services.vertx().cancelTimer(graceTimer);
+            graceTimer = -1;
+        }
+    }
+
+    /** Ends the process when it still has no stream and the timer is the current one; then no stream can attach. */
+    private void graceEnded(long timerId) {
         synchronized (out) {
             if (connection != null || graceTimer != timerId) {
-                return false;
+                return;
             }
             expiring = true;
-            return true;
         }
+        services.expired().accept(this);
     }
 
     boolean attached() {
@@ -339,7 +330,7 @@ final class ClientProcess {
             connection = null;
             queue.clear();
             recent = null;
-            recentCount = 0;
+            cancelGrace();
             if (c != null && reason != null) {
                 c.ended(reason);
             }
@@ -349,14 +340,8 @@ final class ClientProcess {
         }
     }
 
-    /** A snapshot of this process's listens, for unlisten-identity and disconnects. */
-    synchronized List<Listening> listening() {
-        return new ArrayList<>(listens.keySet());
-    }
-
     @Override
     public String toString() {
         return "client " + id + " of " + caller.name();
     }
-
 }

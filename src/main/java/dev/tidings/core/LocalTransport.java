@@ -6,7 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * The single-replica transport: a publication is delivered in the publisher's own thread, so it
- * reaches the listeners' queues before {@code notify} returns, and order per key is the order of
+ * reaches the listeners' queues before {@code notify} completes, and order per key is the order of
  * the calls. The default, so that a new user needs no broker.
  */
 @ApplicationScoped

@@ -1,36 +1,49 @@
 package dev.tidings.core;
 
+import java.util.Objects;
+
 /**
- * Who a notification must skip, as Eliom's {@code ?notfor}: nobody, one client process (Eliom's
- * {@code `Me}, the tab that caused the change), or every client process of one identity
- * (Eliom's {@code `Id}).
+ * Who a notification must skip, as Eliom's {@code ?notfor}: {@link Nobody}, one client process
+ * ({@link Client}, Eliom's {@code `Me}: the tab that caused the change), or every client process
+ * of one identity ({@link Identity}, Eliom's {@code `Id}).
  *
- * <p>Identities are carried in their text form ({@link NotificationType#formatIdentity}) so that
- * the same value travels unchanged over REST, Kafka headers and the Java API.
+ * <p>Identities are carried in their text form ({@link NotificationType#notFor(Object)} formats
+ * one) so that the same value travels unchanged over REST, Kafka headers and the Java API.
  */
-public record NotFor(Kind kind, String value) {
+public sealed interface NotFor {
 
-    public enum Kind { NONE, CLIENT, IDENTITY }
+    /** Skip nobody. */
+    record Nobody() implements NotFor {}
 
-    private static final NotFor NONE = new NotFor(Kind.NONE, null);
-
-    public NotFor {
-        if ((kind == Kind.NONE) != (value == null)) {
-            throw new IllegalArgumentException("notfor " + kind + " needs " + (value == null ? "a value" : "no value"));
+    /** Skip the client process with this id (the tab that made the change). */
+    record Client(String id) implements NotFor {
+        public Client {
+            requireText(id, "client id");
         }
     }
 
-    public static NotFor none() {
-        return NONE;
-    }
-
-    /** Skip the client process with this id (the tab that made the change). */
-    public static NotFor client(String clientId) {
-        return new NotFor(Kind.CLIENT, clientId);
-    }
-
     /** Skip every client process of this identity, given in its text form. */
-    public static NotFor identity(String identity) {
-        return new NotFor(Kind.IDENTITY, identity);
+    record Identity(String identity) implements NotFor {
+        public Identity {
+            requireText(identity, "identity");
+        }
+    }
+
+    static NotFor none() {
+        return new Nobody();
+    }
+
+    static NotFor client(String clientId) {
+        return new Client(clientId);
+    }
+
+    static NotFor identity(String identity) {
+        return new Identity(identity);
+    }
+
+    private static void requireText(String value, String what) {
+        if (Objects.requireNonNull(value, what).isEmpty()) {
+            throw new IllegalArgumentException("notfor needs a non-empty " + what);
+        }
     }
 }

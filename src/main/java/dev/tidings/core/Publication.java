@@ -1,21 +1,70 @@
 package dev.tidings.core;
 
+import java.util.Objects;
+
 /**
  * A server notification on its way between replicas: what a transport carries. The payload is
  * the server notification as JSON, exactly as an outside producer would write it to a Kafka
  * topic; no client data is in it (Eliom's first of two serialisations).
- *
- * @param type the notification type's name
- * @param key the key in its text form
- * @param payload the server notification as UTF-8 JSON
- * @param decoded the payload already bound to the type's server notification class, when the
- *     publisher is in this JVM (saves parsing it again); null when it came from elsewhere
- * @param notFor who must not receive it
  */
-public record Publication(String type, String key, byte[] payload, Object decoded, NotFor notFor) {
+public final class Publication {
 
-    /** The same publication without the in-process shortcut, as it would arrive from another replica. */
-    public Publication withoutDecoded() {
-        return decoded == null ? this : new Publication(type, key, payload, null, notFor);
+    private final String type;
+    private final String key;
+    private final byte[] payload;
+    private final NotFor notFor;
+    private final Object origin;
+    /** Set when this replica published it: already validated and decoded, so dispatch reads nothing again. */
+    final Checked<?, ?, ?> checked;
+
+    /**
+     * A publication as it arrives from elsewhere.
+     *
+     * @param type the notification type's name
+     * @param key the key in its text form
+     * @param payload the server notification as UTF-8 JSON; never modified
+     * @param notFor who must not receive it
+     * @param origin where it came from, for a log line should it be rejected (e.g. a topic,
+     *     partition and offset); its {@code toString} is only called then; may be null
+     */
+    public Publication(String type, String key, byte[] payload, NotFor notFor, Object origin) {
+        this(type, key, payload, notFor, origin, null);
     }
+
+    Publication(String type, String key, byte[] payload, NotFor notFor, Object origin, Checked<?, ?, ?> checked) {
+        this.type = Objects.requireNonNull(type);
+        this.key = key;
+        this.payload = Objects.requireNonNull(payload);
+        this.notFor = Objects.requireNonNull(notFor);
+        this.origin = origin;
+        this.checked = checked;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public byte[] payload() {
+        return payload;
+    }
+
+    public NotFor notFor() {
+        return notFor;
+    }
+
+    /** Where it came from, for logs; null when not known. */
+    public Object origin() {
+        return origin;
+    }
+
+    /**
+     * A notification as parsed and validated on its way in.
+     *
+     * @param skipIdentity the identity {@code notfor} names, parsed; null when it names none
+     */
+    record Checked<I, K, S>(K key, S notification, I skipIdentity) {}
 }

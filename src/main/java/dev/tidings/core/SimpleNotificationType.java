@@ -16,28 +16,25 @@ import io.smallrye.mutiny.Uni;
  */
 public abstract class SimpleNotificationType<K, N> extends NotificationType<String, K, N, N> {
 
+    /** A simple type with string keys. */
     protected SimpleNotificationType(String name, Class<N> notification) {
         super(name, notification);
+    }
+
+    /** A simple type with the given keys. */
+    protected SimpleNotificationType(String name, Class<N> notification, Keys<K> keys) {
+        super(name, notification, keys, Keys.string());
     }
 
     /** A simple type with string keys and arbitrary JSON notifications. */
     public static SimpleNotificationType<String, JsonNode> of(String name) {
         return new SimpleNotificationType<>(name, JsonNode.class) {
-            @Override
-            public String parseKey(String text) {
-                return text;
-            }
         };
     }
 
     @Override
     public final Uni<String> identify(Caller caller) {
         return Uni.createFrom().item(caller.name());
-    }
-
-    @Override
-    public final String parseIdentity(String text) {
-        return text;
     }
 
     @Override

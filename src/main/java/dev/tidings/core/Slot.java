@@ -9,7 +9,7 @@ import java.util.List;
  * asynchronous prepare never reorders a client's notifications. A slot filled with no frame was
  * blocked by prepare (or prepare failed) and is skipped.
  */
-final class Slot {
+final class Slot implements ClientProcess.Outgoing {
 
     private final List<ClientProcess> targets = new ArrayList<>(2);
     private volatile byte[] frame;

@@ -1,6 +1,7 @@
 package dev.tidings.core;
 
 import io.smallrye.mutiny.Uni;
+import java.util.Set;
 
 /**
  * Carries publications and control messages to every replica, this one included. The in-process
@@ -27,10 +28,33 @@ public interface Transport {
     /** True when this transport reaches other replicas; a client unknown here may live there. */
     boolean distributed();
 
-    /** What a transport delivers to. */
+    /** What a transport delivers to: this replica's Tidings. */
     interface Receiver {
+
+        /** The names of the registered notification types. */
+        Set<String> types();
+
+        /**
+         * True when a client process here listens on that key. Cheap and never throws: a
+         * transport asks it before decoding anything, and skips the record when it is false.
+         */
+        boolean listensOn(String type, String key);
+
+        /** Counts a record skipped because nobody here listens on its key. */
+        void skipped(String type);
+
+        /** Delivers a publication to the clients here; a bad one is counted and logged, never thrown. */
         void onPublication(Publication publication);
 
+        /** Applies a control message to the client processes here; never throws. */
         void onControl(Control control);
+
+        /**
+         * Counts and logs (rate-limited) a record that is neither a publication nor a control
+         * message: no key, a bad header, unreadable JSON.
+         *
+         * @param origin where it came from (topic, partition and offset)
+         */
+        void rejected(Object origin, String why);
     }
 }

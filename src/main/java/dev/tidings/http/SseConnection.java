@@ -2,6 +2,7 @@ package dev.tidings.http;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.tidings.core.ClientConnection;
+import dev.tidings.core.TidingsException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
@@ -81,7 +82,9 @@ final class SseConnection implements ClientConnection {
     }
 
     @Override
-    public synchronized void listenRefused(String type, String key, boolean listening, String error, String message) {
+    public synchronized void listenRefused(String type, String key, boolean listening, TidingsException.Reason refusal,
+            String message) {
+        String error = Errors.code(refusal);
         JsonStringEncoder json = JsonStringEncoder.getInstance();
         pending(128).appendString("event: listen\ndata: {\"type\":\"" + new String(json.quoteAsString(type))
                 + "\",\"key\":\"" + new String(json.quoteAsString(key)) + "\",\"listening\":" + listening

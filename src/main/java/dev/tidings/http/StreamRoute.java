@@ -104,7 +104,7 @@ public class StreamRoute {
                 tidings.checkResumable(resume, caller);
                 clientId = resume;
             } else {
-                clientId = tidings.init(caller);
+                clientId = tidings.open(caller);
             }
         } catch (TidingsException e) {
             Errors.write(rc.response(), e);
@@ -118,7 +118,7 @@ public class StreamRoute {
                         ok -> stream(request, rc.response(), clientId, resume != null, lastEventId),
                         failure -> {
                             if (resume == null) {
-                                tidings.deinit(clientId, null);
+                                tidings.discard(clientId);
                             }
                             Errors.write(rc.response(), failure);
                         });

@@ -10,8 +10,18 @@ import io.vertx.core.http.HttpServerRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import org.eclipse.microprofile.jwt.Claims;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
@@ -34,10 +44,6 @@ public class CallerResolver {
     public CallerResolver(IdentityConfig config, Instance<JWTParser> parser) {
         this.config = config;
         this.parser = parser;
-    }
-
-    public IdentityConfig.Mode mode() {
-        return config.mode();
     }
 
     /** The caller opening a stream; in demo mode an unnamed one gets a fresh anonymous identity. */
@@ -110,7 +116,49 @@ public class CallerResolver {
         if (jwt.getSubject() == null || jwt.getSubject().isBlank()) {
             throw new TidingsException(Reason.UNAUTHENTICATED, "the token has no subject");
         }
-        return new Caller(jwt.getSubject(), jwt.getGroups() == null ? Set.of() : jwt.getGroups(), false);
+        return new Caller(jwt.getSubject(), jwt.getGroups() == null ? Set.of() : jwt.getGroups(), false, claims(jwt));
+    }
+
+    /** The token's claims as plain Java values, for {@link Caller#claims()}; the raw token itself is left out. */
+    private static Map<String, Object> claims(JsonWebToken jwt) {
+        Map<String, Object> claims = new HashMap<>();
+        for (String name : jwt.getClaimNames()) {
+            if (name.equals(Claims.raw_token.name())) {
+                continue;
+            }
+            Object value = plain(jwt.getClaim(name));
+            if (value != null) {
+                claims.put(name, value);
+            }
+        }
+        return claims;
+    }
+
+    private static Object plain(Object value) {
+        if (value instanceof JsonString s) {
+            return s.getString();
+        } else if (value instanceof JsonNumber n) {
+            return n.isIntegral() ? (Object) n.longValue() : (Object) n.doubleValue();
+        } else if (value instanceof JsonArray a) {
+            return a.stream().map(CallerResolver::plain).filter(Objects::nonNull).toList();
+        } else if (value instanceof JsonObject o) {
+            Map<String, Object> m = new HashMap<>();
+            o.forEach((k, v) -> {
+                Object p = plain(v);
+                if (p != null) {
+                    m.put(k, p);
+                }
+            });
+            return m;
+        } else if (value instanceof JsonValue v) {
+            return v == JsonValue.TRUE ? Boolean.TRUE : v == JsonValue.FALSE ? Boolean.FALSE : null;
+        } else if (value instanceof Collection<?> c) {
+            return c.stream().map(CallerResolver::plain).filter(Objects::nonNull).toList();
+        } else if (value instanceof Integer i) {
+            return i.longValue();
+        }
+        return value instanceof String || value instanceof Long || value instanceof Double || value instanceof Boolean
+                ? value : value == null ? null : value.toString();
     }
 
     private static String token(HttpServerRequest request) {

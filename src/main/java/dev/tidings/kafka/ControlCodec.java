@@ -9,12 +9,13 @@ import java.io.IOException;
 /**
  * Control messages on the control topic, as JSON:
  * <pre>
- * {"op":"listen","type":"chat","client":"…","key":"room1","listening":true,"requester":"alice"}
+ * {"op":"listen","type":"chat","client":"…","key":"room1","listening":true,"caller":"alice"}
  * {"op":"unlisten-identity","type":"chat","identity":"bob","key":"room1"}
  * {"op":"disconnect","caller":"bob"}
- * {"op":"close","client":"…","requester":"alice"}
+ * {"op":"close","client":"…","caller":"alice"}
  * </pre>
- * {@code requester} is null (or absent) when the request proved no identity.
+ * {@code caller} is null (or absent) when the request proved no identity. Replicas before 0.2
+ * wrote it as {@code requester}, which is still read, so that a rolling upgrade loses nothing.
  */
 final class ControlCodec {
 
@@ -42,13 +43,13 @@ final class ControlCodec {
         ObjectNode o = mapper.createObjectNode();
         if (control instanceof Control.Listen l) {
             o.put("op", "listen").put("type", l.type()).put("client", l.client()).put("key", l.key())
-                    .put("listening", l.listening()).put("requester", l.requester());
+                    .put("listening", l.listening()).put("caller", l.caller());
         } else if (control instanceof Control.UnlistenIdentity u) {
             o.put("op", "unlisten-identity").put("type", u.type()).put("identity", u.identity()).put("key", u.key());
         } else if (control instanceof Control.Disconnect d) {
             o.put("op", "disconnect").put("caller", d.caller());
         } else if (control instanceof Control.Close c) {
-            o.put("op", "close").put("client", c.client()).put("requester", c.requester());
+            o.put("op", "close").put("client", c.client()).put("caller", c.caller());
         } else {
             throw new IllegalArgumentException("unknown control " + control);
         }
@@ -77,19 +78,23 @@ final class ControlCodec {
                 if (listening == null || !listening.isBoolean()) {
                     throw new IllegalArgumentException("listening must be true or false");
                 }
-                JsonNode requester = o.get("requester");
                 return new Control.Listen(text(o, "type"), text(o, "client"), text(o, "key"), listening.booleanValue(),
-                        requester == null || requester.isNull() ? null : requester.asText());
+                        caller(o));
             case "unlisten-identity":
                 return new Control.UnlistenIdentity(text(o, "type"), text(o, "identity"), text(o, "key"));
             case "disconnect":
                 return new Control.Disconnect(text(o, "caller"));
             case "close":
-                JsonNode closer = o.get("requester");
-                return new Control.Close(text(o, "client"), closer == null || closer.isNull() ? null : closer.asText());
+                return new Control.Close(text(o, "client"), caller(o));
             default:
                 throw new IllegalArgumentException("unknown op " + op);
         }
+    }
+
+    /** Who asked, from {@code caller} (or the older {@code requester}); null when nobody was named. */
+    private static String caller(JsonNode o) {
+        JsonNode v = o.has("caller") ? o.get("caller") : o.get("requester");
+        return v == null || v.isNull() ? null : v.asText();
     }
 
     private static String text(JsonNode o, String field) {

@@ -5,7 +5,6 @@ import dev.tidings.core.Control;
 import dev.tidings.core.LogLimiter;
 import dev.tidings.core.NotFor;
 import dev.tidings.core.Publication;
-import dev.tidings.core.Tidings;
 import dev.tidings.core.TidingsConfig;
 import dev.tidings.core.TidingsException;
 import dev.tidings.core.Transport;
@@ -99,7 +98,7 @@ public class KafkaTransport implements Transport {
     private final ControlCodec controls;
     private final LogLimiter problems = new LogLimiter(LOG, 10_000);
 
-    private volatile Tidings hub;
+    private volatile Receiver hub;
     /** type name → topic */
     private final Map<String, String> typeTopics = new LinkedHashMap<>();
     /** topic → type name */
@@ -136,18 +135,15 @@ public class KafkaTransport implements Transport {
 
     @Override
     public synchronized void start(Receiver receiver) {
-        if (!(receiver instanceof Tidings t)) {
-            throw new IllegalStateException("the Kafka transport delivers to Tidings only, not " + receiver);
-        }
-        hub = t;
-        for (var type : t.types()) {
-            String topic = config.topics().getOrDefault(type.name(), config.topicPrefix() + type.name());
-            String other = topicTypes.put(topic, type.name());
+        hub = receiver;
+        for (String type : new TreeSet<>(receiver.types())) {
+            String topic = config.topics().getOrDefault(type, config.topicPrefix() + type);
+            String other = topicTypes.put(topic, type);
             if (other != null) {
-                throw new IllegalStateException("types " + other + " and " + type.name() + " both map to topic " + topic
+                throw new IllegalStateException("types " + other + " and " + type + " both map to topic " + topic
                         + "; set tidings.kafka.topics.<type>");
             }
-            typeTopics.put(type.name(), topic);
+            typeTopics.put(type, topic);
         }
         if (topicTypes.containsKey(config.controlTopic())) {
             throw new IllegalStateException("type " + topicTypes.get(config.controlTopic()) + " maps to the control topic "
@@ -267,10 +263,10 @@ public class KafkaTransport implements Transport {
                 throw new TidingsException(TidingsException.Reason.UNKNOWN_TYPE, "no topic for type " + p.type());
             }
             List<Header> headers = new ArrayList<>(1);
-            if (p.notFor().kind() == NotFor.Kind.CLIENT) {
-                headers.add(new RecordHeader(NOTFOR_CLIENT_HEADER, p.notFor().value().getBytes(StandardCharsets.UTF_8)));
-            } else if (p.notFor().kind() == NotFor.Kind.IDENTITY) {
-                headers.add(new RecordHeader(NOTFOR_IDENTITY_HEADER, p.notFor().value().getBytes(StandardCharsets.UTF_8)));
+            if (p.notFor() instanceof NotFor.Client c) {
+                headers.add(new RecordHeader(NOTFOR_CLIENT_HEADER, c.id().getBytes(StandardCharsets.UTF_8)));
+            } else if (p.notFor() instanceof NotFor.Identity i) {
+                headers.add(new RecordHeader(NOTFOR_IDENTITY_HEADER, i.identity().getBytes(StandardCharsets.UTF_8)));
             }
             return send(new ProducerRecord<>(topic, null, p.key().getBytes(StandardCharsets.UTF_8), p.payload(), headers));
         });
@@ -534,36 +530,40 @@ public class KafkaTransport implements Transport {
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> r) {
-        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
         try {
             if (r.topic().equals(config.controlTopic())) {
-                handleControl(r, key);
+                handleControl(r);
                 return;
             }
             String type = topicTypes.get(r.topic());
             if (type == null) {
                 return;
             }
-            byte[] value = r.value();
+            String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
             if (key == null || key.isEmpty()) {
-                reject(type, key, value, "record has no key (" + where(r) + ")");
-            } else if (value == null) {
-                reject(type, key, null, "record has no value (" + where(r) + ")");
-            } else if (value.length > core.limits().maxPayload()) {
-                reject(type, key, null, "value of " + value.length + " bytes is over tidings.limits.max-payload ("
-                        + where(r) + ")");
-            } else if (!hub.hasListeners(type, key)) {
-                hub.skippedNoListener();
+                hub.rejected(Where.of(r), "record of type " + type + " has no key");
+            } else if (r.value() == null) {
+                hub.rejected(Where.of(r), "record of type " + type + " key " + key + " has no value");
+            } else if (!hub.listensOn(type, key)) {
+                hub.skipped(type);
             } else {
-                hub.onPublication(new Publication(type, key, value, null, notFor(r.headers())));
+                hub.onPublication(new Publication(type, key, r.value(), notFor(r.headers()), Where.of(r)));
             }
         } catch (RuntimeException e) {
-            reject(topicTypes.getOrDefault(r.topic(), r.topic()), key, null, e.getMessage() + " (" + where(r) + ")");
+            hub.rejected(Where.of(r), e.getMessage());
         }
     }
 
-    private static String where(ConsumerRecord<?, ?> r) {
-        return r.topic() + "-" + r.partition() + "@" + r.offset();
+    /** Where a record came from, for the log line of a rejected one. */
+    private record Where(String topic, int partition, long offset) {
+        static Where of(ConsumerRecord<?, ?> r) {
+            return new Where(r.topic(), r.partition(), r.offset());
+        }
+
+        @Override
+        public String toString() {
+            return topic + "-" + partition + "@" + offset;
+        }
     }
 
     private static NotFor notFor(Headers headers) {
@@ -583,28 +583,24 @@ public class KafkaTransport implements Transport {
         return client != null ? NotFor.client(value) : NotFor.identity(value);
     }
 
-    private void handleControl(ConsumerRecord<byte[], byte[]> r, String key) {
+    private void handleControl(ConsumerRecord<byte[], byte[]> r) {
         Control control;
         try {
             control = controls.decode(r.value());
         } catch (IllegalArgumentException e) {
             badControls.incrementAndGet();
-            reject(config.controlTopic(), key, null, "bad control message: " + e.getMessage() + " (" + where(r) + ")");
+            hub.rejected(Where.of(r), "bad control message: " + e.getMessage());
             return;
         }
         hub.onControl(control);
-    }
-
-    private void reject(String type, String key, byte[] value, String why) {
-        hub.rejectPublication(new Publication(type, key, value == null ? new byte[0] : value, null, NotFor.none()), why);
     }
 
     // ---- readiness -------------------------------------------------------------------------------------
 
     /** Up when the broker answers and the consumer reads every partition of every topic. */
     Uni<HealthCheckResponse> health() {
-        HealthCheckResponseBuilder b = HealthCheckResponse.named("tidings-kafka")
-                .withData("bootstrap.servers", String.valueOf(bootstrapServers));
+        HealthCheckResponseBuilder b = HealthCheckResponse.named(KafkaReadinessCheck.NAME)
+                .withData("transport", "kafka").withData("bootstrap.servers", String.valueOf(bootstrapServers));
         if (!running || admin == null) {
             return Uni.createFrom().item(b.down().withData("state", "not started").build());
         }
@@ -631,9 +627,5 @@ public class KafkaTransport implements Transport {
     /** Topics in use, type name → topic (for docs and tests). */
     public Map<String, String> topics() {
         return Map.copyOf(typeTopics);
-    }
-
-    public String controlTopic() {
-        return config.controlTopic();
     }
 }

@@ -13,6 +13,7 @@ import dev.tidings.core.ClientConnection;
 import dev.tidings.core.NotFor;
 import dev.tidings.core.Tidings;
 import dev.tidings.core.TidingsException;
+import dev.tidings.core.TidingsException;
 import dev.tidings.kafka.testing.KafkaBroker;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -90,7 +91,7 @@ class KafkaTransportTest {
         final AtomicBoolean closed = new AtomicBoolean();
 
         Client(String identity) {
-            id = tidings.init(Caller.named(identity));
+            id = tidings.open(Caller.named(identity));
             tidings.attach(id, this, false, null);
         }
 
@@ -133,8 +134,8 @@ class KafkaTransportTest {
         }
 
         @Override
-        public void listenRefused(String type, String key, boolean listening, String error, String message) {
-            listens.add(type + ":" + key + ":" + listening + ":" + error);
+        public void listenRefused(String type, String key, boolean listening, TidingsException.Reason refusal, String message) {
+            listens.add(type + ":" + key + ":" + listening + ":" + refusal);
         }
 
         @Override
@@ -148,7 +149,7 @@ class KafkaTransportTest {
         }
 
         void end() {
-            tidings.deinit(id, null);
+            tidings.close(id, null).await().atMost(WAIT);
         }
     }
 

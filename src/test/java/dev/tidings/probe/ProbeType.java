@@ -1,6 +1,6 @@
 package dev.tidings.probe;
 
-import dev.tidings.core.Caller;
+import dev.tidings.core.Keys;
 import dev.tidings.core.NotificationType;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,31 +21,18 @@ public class ProbeType extends NotificationType<String, String, ProbeNotice, Pro
     private final Map<String, AtomicInteger> prepares = new ConcurrentHashMap<>();
 
     public ProbeType() {
-        super("probe", ProbeNotice.class);
+        super("probe", ProbeNotice.class, Keys.of(text -> {
+            if (text.contains(" ")) {
+                throw new IllegalArgumentException("probe keys have no spaces");
+            }
+            return text;
+        }));
     }
 
     /** How often prepare ran for this (sequence number, identity). */
     public int prepares(int seq, String identity) {
         AtomicInteger n = prepares.get(seq + "/" + identity);
         return n == null ? 0 : n.get();
-    }
-
-    @Override
-    public Uni<String> identify(Caller caller) {
-        return Uni.createFrom().item(caller.name());
-    }
-
-    @Override
-    public String parseIdentity(String text) {
-        return text;
-    }
-
-    @Override
-    public String parseKey(String text) {
-        if (text.contains(" ")) {
-            throw new IllegalArgumentException("probe keys have no spaces");
-        }
-        return text;
     }
 
     @Override
@@ -57,7 +44,7 @@ public class ProbeType extends NotificationType<String, String, ProbeNotice, Pro
     public Uni<ProbeView> prepare(String identity, ProbeNotice notice) {
         prepares.computeIfAbsent(notice.seq() + "/" + identity, k -> new AtomicInteger()).incrementAndGet();
         if (identity.equals(notice.blockFor())) {
-            return Uni.createFrom().nullItem();
+            return block();
         }
         if (identity.equals(notice.failFor())) {
             return Uni.createFrom().failure(new IllegalStateException("prepare failed on purpose"));
