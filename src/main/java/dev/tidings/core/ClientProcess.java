@@ -34,7 +34,7 @@ final class ClientProcess {
             implements Outgoing {}
 
     /** What every client process is given once by its {@link ClientTable}. */
-    record Services(TidingsConfig.Client limits, Counters counters, Vertx vertx,
+    record Services(TidingsConfig.Client limits, Capacity capacity, Counters counters, Vertx vertx,
             Function<Executor, DrainLane> lanes, Consumer<ClientProcess> expired) {}
 
     private static final AtomicIntegerFieldUpdater<ClientProcess> DRAIN_QUEUED =
@@ -101,13 +101,18 @@ final class ClientProcess {
             throw new TidingsException(TidingsException.Reason.LIMIT,
                     "client listens on " + listens.size() + " keys already, the limit (tidings.client.max-listens)");
         }
+        services.capacity().takeListen();
         listens.put(listening, identity);
         return true;
     }
 
     /** Removes a listen; returns the identity it was held as, or null. Caller holds this lock. */
     Object removeListen(Listening listening) {
-        return listens.remove(listening);
+        Object identity = listens.remove(listening);
+        if (identity != null) {
+            services.capacity().releaseListens(1);
+        }
+        return identity;
     }
 
     /** True when this process listens on that key. Caller holds this lock. */
@@ -120,6 +125,7 @@ final class ClientProcess {
         closed = true;
         Map<Listening, Object> all = new HashMap<>(listens);
         listens.clear();
+        services.capacity().releaseListens(all.size());
         return all;
     }
 

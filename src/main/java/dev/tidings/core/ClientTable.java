@@ -21,16 +21,19 @@ final class ClientTable {
     private final Map<String, Integer> perCaller = new ConcurrentHashMap<>();
     private final Map<Executor, DrainLane> lanes = new ConcurrentHashMap<>();
     private final TidingsConfig.Client config;
+    private final Capacity capacity;
     private final ClientProcess.Services services;
 
-    ClientTable(TidingsConfig.Client config, Counters counters, Vertx vertx) {
-        this.config = config;
-        this.services = new ClientProcess.Services(config, counters, vertx,
+    ClientTable(TidingsConfig config, Counters counters, Vertx vertx) {
+        this.config = config.client();
+        this.capacity = new Capacity(config.limits());
+        this.services = new ClientProcess.Services(config.client(), capacity, counters, vertx,
                 executor -> lanes.computeIfAbsent(executor, DrainLane::new), c -> end(c, null));
     }
 
     /** A new client process; it ends after the grace period unless a stream attaches. */
     ClientProcess open(Caller caller) {
+        capacity.checkClients(clients.size());
         int max = config.maxPerIdentity();
         int open = perCaller.merge(caller.name(), 1, Integer::sum);
         if (open > max) {

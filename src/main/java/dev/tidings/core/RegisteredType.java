@@ -2,7 +2,6 @@ package dev.tidings.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.smallrye.mutiny.Uni;
@@ -22,13 +21,34 @@ final class RegisteredType<I, K, S, C> {
     /** Reads a payload strictly: a value followed by anything else is not a notification. */
     private final ObjectReader reader;
     private final TidingsConfig.Limits limits;
+    private final AccessRule listenRule;
+    private final AccessRule notifyRule;
+    private final String listenSetting;
 
-    RegisteredType(NotificationType<I, K, S, C> type, ObjectMapper mapper, TidingsConfig.Limits limits) {
+    RegisteredType(NotificationType<I, K, S, C> type, ObjectMapper mapper, TidingsConfig config) {
         this.type = type;
         this.name = type.name();
         this.mapper = mapper;
         this.reader = mapper.readerFor(type.serverNotificationClass()).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        this.limits = limits;
+        this.limits = config.limits();
+        TidingsConfig.TypeAccess access = config.types().get(name);
+        String listen = access == null ? "anyone" : access.listenRule();
+        String notify = access == null ? null : access.notifyRule().orElse(null);
+        this.listenSetting = "tidings.types." + name + ".listen=" + listen;
+        this.listenRule = AccessRule.parse(listen, "tidings.types." + name + ".listen");
+        this.notifyRule = notify == null ? new AccessRule.Group(config.notifierGroup())
+                : AccessRule.parse(notify, "tidings.types." + name + ".notify");
+    }
+
+    /**
+     * Checks that a caller may notify this key over an edge ({@code tidings.types.<type>.notify});
+     * server code (no caller) always may. For {@code owner}, the key must be the caller's name.
+     */
+    void checkNotify(Caller caller, K key) {
+        if (caller != null && !notifyRule.allows(caller, caller.name(), keyText(key))) {
+            throw new TidingsException(TidingsException.Reason.FORBIDDEN, caller.name() + " may not notify type " + name
+                    + " on this key (tidings.types." + name + ".notify, by default the notifier group)");
+        }
     }
 
     String name() {
@@ -91,32 +111,36 @@ final class RegisteredType<I, K, S, C> {
     }
 
     /** A server notification from a request's JSON, or BAD_REQUEST. */
-    S fromJson(JsonNode json) {
-        if (json == null || json.isMissingNode() || json.isNull()) {
+    S read(byte[] json) {
+        if (json == null || json.length == 0) {
             throw bad("notification is missing");
         }
+        S notification;
         try {
-            S notification = mapper.treeToValue(json, type.serverNotificationClass());
-            if (notification == null) {
-                throw bad("notification is null");
-            }
-            return notification;
-        } catch (JsonProcessingException | IllegalArgumentException e) {
+            notification = reader.readValue(json);
+        } catch (IOException | RuntimeException e) {
             throw bad("not a notification of type " + name + ": " + rootMessage(e));
         }
+        if (notification == null) {
+            throw bad("notification is null");
+        }
+        return notification;
     }
 
-    /** The payload carried between replicas, or TOO_LARGE. */
+    /** The payload as server code gives it, written as JSON, or TOO_LARGE. */
     byte[] encode(S notification) {
         if (notification == null) {
             throw bad("notification is missing");
         }
-        byte[] payload;
         try {
-            payload = mapper.writeValueAsBytes(notification);
+            return checkSize(mapper.writeValueAsBytes(notification));
         } catch (JsonProcessingException e) {
             throw bad("notification cannot be written as JSON: " + e.getOriginalMessage());
         }
+    }
+
+    /** The payload, if it is within {@code tidings.limits.max-payload}; else TOO_LARGE. */
+    byte[] checkSize(byte[] payload) {
         if (payload.length > limits.maxPayload()) {
             throw new TidingsException(TidingsException.Reason.TOO_LARGE, "notification is " + payload.length
                     + " bytes, over the limit of " + limits.maxPayload() + " (tidings.limits.max-payload)");
@@ -159,24 +183,30 @@ final class RegisteredType<I, K, S, C> {
      * changes, so that it precedes every notification the new listen brings.
      */
     Uni<Void> listen(ClientProcess c, K key) {
-        return c.identity(this).chain(identity -> type.mayListen(identity, key).map(allowed -> {
-            if (!Boolean.TRUE.equals(allowed)) {
+        return c.identity(this).chain(identity -> {
+            if (!listenRule.allows(c.caller, identityText(identity), keyText(key))) {
                 throw new TidingsException(TidingsException.Reason.LISTEN_REFUSED,
-                        "type " + name + " refuses this listen for " + identityText(identity));
+                        identityText(identity) + " may not listen on this key (" + listenSetting + ")");
             }
-            synchronized (c) {
-                if (c.closed()) {
-                    throw ClientTable.unknown(c.id);
+            return type.mayListen(identity, key).map(allowed -> {
+                if (!Boolean.TRUE.equals(allowed)) {
+                    throw new TidingsException(TidingsException.Reason.LISTEN_REFUSED,
+                            "type " + name + " refuses this listen for " + identityText(identity));
                 }
-                boolean added = c.addListen(new ClientProcess.Listening(this, key), identity);
-                c.queueListenEvent(new ClientProcess.ListenEvent(name, keyText(key), true, null, null));
-                if (added) {
-                    registry.add(key, identity, c);
+                synchronized (c) {
+                    if (c.closed()) {
+                        throw ClientTable.unknown(c.id);
+                    }
+                    boolean added = c.addListen(new ClientProcess.Listening(this, key), identity);
+                    c.queueListenEvent(new ClientProcess.ListenEvent(name, keyText(key), true, null, null));
+                    if (added) {
+                        registry.add(key, identity, c);
+                    }
                 }
-            }
-            c.drain();
-            return null;
-        }));
+                c.drain();
+                return null;
+            });
+        });
     }
 
     /** Listens or unlistens, as a request asks. */

@@ -1,6 +1,5 @@
 package dev.tidings.core;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.arc.ClientProxy;
 import io.quarkus.runtime.StartupEvent;
@@ -65,7 +64,7 @@ public class Tidings {
         this.config = config;
         this.typeBeans = typeBeans;
         this.transports = transports;
-        this.clients = new ClientTable(config.client(), counters, vertx);
+        this.clients = new ClientTable(config, counters, vertx);
         this.dispatcher = new Dispatcher(mapper, config.prepare().timeout(), counters);
     }
 
@@ -93,7 +92,13 @@ public class Tidings {
             if (types.containsKey(type.name())) {
                 throw new IllegalStateException("two notification types are named " + type.name());
             }
-            types.put(type.name(), new RegisteredType<>(type, mapper, config.limits()));
+            types.put(type.name(), new RegisteredType<>(type, mapper, config));
+        }
+        for (String configured : config.types().keySet()) {
+            if (!types.containsKey(configured)) {
+                throw new IllegalStateException("tidings.types." + configured + " names no notification type; types are "
+                        + types.keySet());
+            }
         }
         List<Transport> active = transports.get();
         if (active.size() != 1) {
@@ -235,27 +240,36 @@ public class Tidings {
 
     // ---- notify --------------------------------------------------------------------------------
 
-    /** Notifies by text key and JSON, as the edges call it. */
-    public Uni<Void> notify(String typeName, String keyText, JsonNode notification, NotFor notFor) {
-        return Uni.createFrom().deferred(() -> notifyJson(registered(typeName), keyText, notification, notFor));
+    /**
+     * Notifies by text key and JSON, as the edges call it, if the caller may notify this type
+     * ({@code tidings.types.<type>.notify}). The JSON travels on exactly as it came: a simple
+     * type delivers it byte for byte (numbers of any size and precision unchanged).
+     *
+     * @param caller who asks; null for trusted server code
+     */
+    public Uni<Void> notify(String typeName, String keyText, byte[] notificationJson, NotFor notFor, Caller caller) {
+        return Uni.createFrom().deferred(() -> notifyJson(registered(typeName), keyText, notificationJson, notFor, caller));
     }
 
-    private <I, K, S> Uni<Void> notifyJson(RegisteredType<I, K, S, ?> type, String keyText, JsonNode json, NotFor notFor) {
-        return publish(type, type.key(keyText), type.fromJson(json), notFor);
+    private <I, K, S> Uni<Void> notifyJson(RegisteredType<I, K, S, ?> type, String keyText, byte[] json, NotFor notFor,
+            Caller caller) {
+        K key = type.key(keyText);
+        type.checkNotify(caller, key);
+        return publish(type, key, type.read(json), type.checkSize(json), notFor);
     }
 
     /** The Java API's notify: checked now, published by the returned {@code Uni}. */
     <I, K, S> Uni<Void> notify(NotificationType<I, K, S, ?> type, K key, S notification, NotFor notFor) {
         RegisteredType<I, K, S, ?> t = registered(type);
-        return publish(t, t.check(key), notification, notFor);
+        return publish(t, t.check(key), notification, t.encode(notification), notFor);
     }
 
-    private <I, K, S> Uni<Void> publish(RegisteredType<I, K, S, ?> type, K key, S notification, NotFor notFor) {
+    private <I, K, S> Uni<Void> publish(RegisteredType<I, K, S, ?> type, K key, S notification, byte[] payload,
+            NotFor notFor) {
         if (notFor == null) {
             throw new TidingsException(TidingsException.Reason.BAD_REQUEST, "notfor is missing (use NotFor.none())");
         }
         Publication.Checked<I, K, S> checked = new Publication.Checked<>(key, notification, type.skipIdentity(notFor));
-        byte[] payload = type.encode(notification);
         counters.published.increment();
         return transport.publish(new Publication(type.name(), type.keyText(key), payload, notFor, null, checked));
     }

@@ -2,8 +2,10 @@ package dev.tidings.core;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The core's settings; every limit is here and documented in the README. */
@@ -17,11 +19,34 @@ public interface TidingsConfig {
     /** Names of pass-through types declared without Java code (string keys, any JSON). */
     Optional<List<String>> simpleTypes();
 
+    /** Per notification type, by name: who may listen on it and who may notify it. */
+    Map<String, TypeAccess> types();
+
+    /**
+     * The group whose members may notify a type that sets no notify rule (the same key the
+     * identity edge reads; in demo mode every caller is in it).
+     */
+    @WithName("identity.notifier-group")
+    @WithDefault("notifier")
+    String notifierGroup();
+
     Client client();
 
     Prepare prepare();
 
     Limits limits();
+
+    /** {@code tidings.types.<type>.*}: see {@link AccessRule} for the forms a rule takes. */
+    interface TypeAccess {
+        /** Who may listen on the type's keys: {@code anyone} (the default), {@code owner}, {@code claim:<name>}, {@code group:<name>}. */
+        @WithName("listen")
+        @WithDefault("anyone")
+        String listenRule();
+
+        /** Who may notify the type over the HTTP API, in the same forms; by default the notifier group. */
+        @WithName("notify")
+        Optional<String> notifyRule();
+    }
 
     interface Client {
         /** How long a client process outlives its stream, so that a reconnect resumes it. */
@@ -59,5 +84,17 @@ public interface TidingsConfig {
         /** Longest key, in characters. */
         @WithDefault("512")
         int maxKeyLength();
+
+        /** Client processes this replica holds at once, over all identities (503 beyond). */
+        @WithDefault("50000")
+        int maxClients();
+
+        /** Listens this replica holds at once, over all client processes and types (503 beyond). */
+        @WithDefault("1000000")
+        long maxListens();
+
+        /** What a 503 for a full replica suggests in {@code Retry-After}. */
+        @WithDefault("10s")
+        Duration retryAfter();
     }
 }

@@ -1,5 +1,8 @@
 package dev.tidings.core;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /**
  * A request that Tidings refuses, with a machine-readable {@link Reason}. The edges map reasons to
  * their own status codes (HTTP 4xx, a skipped Kafka record); the core never speaks HTTP.
@@ -20,27 +23,40 @@ public final class TidingsException extends RuntimeException {
         LISTEN_REFUSED,
         /** The request needs an identity and named none. */
         UNAUTHENTICATED,
-        /** A configured count limit was reached (listens per client). */
+        /** A configured per-client or per-identity count limit was reached. */
         LIMIT,
         /** A body or notification is larger than {@code tidings.limits.max-payload}. */
         TOO_LARGE,
         /** The transport could not take the notification in time (Kafka down). */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /** This replica holds as many client processes or listens as it may ({@code tidings.limits.*}); try later. */
+        CAPACITY
     }
 
     private final Reason reason;
+    private final Duration retryAfter;
 
     public TidingsException(Reason reason, String message) {
-        super(message, null, false, false);
-        this.reason = reason;
+        this(reason, message, null, null);
     }
 
     public TidingsException(Reason reason, String message, Throwable cause) {
+        this(reason, message, cause, null);
+    }
+
+    /** @param retryAfter when trying again may succeed (the edge says so, e.g. {@code Retry-After}); may be null */
+    public TidingsException(Reason reason, String message, Throwable cause, Duration retryAfter) {
         super(message, cause, false, false);
         this.reason = reason;
+        this.retryAfter = retryAfter;
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    /** When trying again may succeed, if known. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 }

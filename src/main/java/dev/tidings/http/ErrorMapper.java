@@ -14,7 +14,10 @@ public class ErrorMapper {
 
     @ServerExceptionMapper
     public Response refused(TidingsException e) {
-        return json(Errors.status(e.reason()), Errors.code(e.reason()), e.getMessage());
+        Response.ResponseBuilder r = Response.status(Errors.status(e.reason())).type("application/json")
+                .entity(Errors.body(Errors.code(e.reason()), e.getMessage()));
+        e.retryAfter().ifPresent(d -> r.header("Retry-After", Errors.retryAfterSeconds(d)));
+        return r.build();
     }
 
     @ServerExceptionMapper

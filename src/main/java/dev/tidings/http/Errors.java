@@ -18,12 +18,16 @@ final class Errors {
             case UNKNOWN_TYPE, UNKNOWN_CLIENT -> 404;
             case TOO_LARGE -> 413;
             case LIMIT -> 429;
-            case UNAVAILABLE -> 503;
+            case UNAVAILABLE, CAPACITY -> 503;
         };
     }
 
     static String code(TidingsException.Reason reason) {
         return reason.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static String retryAfterSeconds(java.time.Duration d) {
+        return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
     }
 
     static String body(String error, String message) {
@@ -42,6 +46,7 @@ final class Errors {
         if (failure instanceof TidingsException e) {
             status = status(e.reason());
             body = body(code(e.reason()), e.getMessage());
+            e.retryAfter().ifPresent(d -> response.putHeader("Retry-After", retryAfterSeconds(d)));
         } else {
             status = 500;
             body = body("internal", "the server failed; see its log");

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tidings.core.Caller;
-import dev.tidings.core.NotFor;
 import dev.tidings.core.Stats;
 import dev.tidings.core.Tidings;
 import dev.tidings.core.TidingsConfig;
@@ -72,12 +71,9 @@ public class NotifResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<Response> notify(@PathParam("type") String type, byte[] body, @Context HttpServerRequest request) {
         return Uni.createFrom().deferred(() -> {
-            callers.requireNotifier(callers.forRequest(request));
-            JsonNode json = object(body);
-            if (!json.has("notification")) {
-                throw new TidingsException(Reason.BAD_REQUEST, "notification is missing");
-            }
-            return tidings.notify(type, text(json, "key"), json.get("notification"), notFor(json.get("notfor")))
+            Caller caller = callers.forRequest(request);
+            NotifyRequest n = NotifyRequest.read(mapper.getFactory(), checkedSize(body));
+            return tidings.notify(type, n.key(), n.notification(), n.notFor(), caller)
                     .replaceWith(Response.accepted().build());
         });
     }
@@ -120,13 +116,7 @@ public class NotifResource {
     }
 
     private JsonNode object(byte[] body) {
-        if (body == null || body.length == 0) {
-            throw new TidingsException(Reason.BAD_REQUEST, "a JSON object body is required");
-        }
-        if (body.length > config.limits().maxPayload()) {
-            throw new TidingsException(Reason.TOO_LARGE, "body is " + body.length + " bytes, over the limit of "
-                    + config.limits().maxPayload() + " (tidings.limits.max-payload)");
-        }
+        checkedSize(body);
         JsonNode json;
         try {
             json = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(body);
@@ -141,6 +131,17 @@ public class NotifResource {
         return json;
     }
 
+    private byte[] checkedSize(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw new TidingsException(Reason.BAD_REQUEST, "a JSON object body is required");
+        }
+        if (body.length > config.limits().maxPayload()) {
+            throw new TidingsException(Reason.TOO_LARGE, "body is " + body.length + " bytes, over the limit of "
+                    + config.limits().maxPayload() + " (tidings.limits.max-payload)");
+        }
+        return body;
+    }
+
     private static String text(JsonNode json, String field) {
         JsonNode value = json.get(field);
         if (value == null || value.isNull()) {
@@ -152,13 +153,4 @@ public class NotifResource {
         return value.textValue();
     }
 
-    private static NotFor notFor(JsonNode json) {
-        if (json == null || json.isNull()) {
-            return NotFor.none();
-        }
-        if (!json.isObject() || json.size() != 1 || !(json.has("client") || json.has("identity"))) {
-            throw new TidingsException(Reason.BAD_REQUEST, "notfor must be {\"client\":\"…\"} or {\"identity\":\"…\"}");
-        }
-        return json.has("client") ? NotFor.client(text(json, "client")) : NotFor.identity(text(json, "identity"));
-    }
 }

@@ -97,6 +97,12 @@ final class SseConnection implements ClientConnection {
         pending(64).appendString("event: closed\ndata: {\"reason\":\"" + reason + "\"}\n\n"); // close() flushes it
     }
 
+    /** The caller's token expired: says so and ends the stream; the client process stays for its grace period. */
+    synchronized void expire() {
+        ended("expired");
+        close();
+    }
+
     @Override
     public synchronized void missed() {
         pending(32).appendBuffer(MISSED);

@@ -51,7 +51,10 @@ public class StreamRoute {
         this.config = config;
     }
 
+    private Vertx vertx;
+
     void install(@Observes Router router, Vertx vertx) {
+        this.vertx = vertx;
         router.get("/notif/stream").handler(this::open);
         long every = heartbeatTick();
         vertx.setPeriodic(every, id -> heartbeats(openElsewhere));
@@ -115,7 +118,7 @@ public class StreamRoute {
                 .onItem().transformToUniAndConcatenate(l -> tidings.listen(l.type(), clientId, l.key(), caller, true))
                 .collect().last()
                 .subscribe().with(
-                        ok -> stream(request, rc.response(), clientId, resume != null, lastEventId),
+                        ok -> stream(request, rc.response(), caller, clientId, resume != null, lastEventId),
                         failure -> {
                             if (resume == null) {
                                 tidings.discard(clientId);
@@ -133,8 +136,8 @@ public class StreamRoute {
         }
     }
 
-    private void stream(HttpServerRequest request, HttpServerResponse response, String clientId, boolean resumed,
-            Long lastEventId) {
+    private void stream(HttpServerRequest request, HttpServerResponse response, Caller caller, String clientId,
+            boolean resumed, Long lastEventId) {
         if (response.closed()) {
             return; // gone before we answered; a new process simply expires after its grace period
         }
@@ -145,14 +148,14 @@ public class StreamRoute {
         Executor loop = eventLoop(request);
         SseConnection connection = new SseConnection(response, config.retry().toMillis(), loop);
         Set<SseConnection> open = openSet(loop);
-        response.closeHandler(v -> {
+        long expiry = endAtExpiry(caller, connection);
+        Runnable gone = () -> {
             open.remove(connection);
+            vertx.cancelTimer(expiry);
             tidings.detach(clientId, connection);
-        });
-        response.endHandler(v -> {
-            open.remove(connection);
-            tidings.detach(clientId, connection);
-        });
+        };
+        response.closeHandler(v -> gone.run());
+        response.endHandler(v -> gone.run());
         try {
             tidings.attach(clientId, connection, resumed, lastEventId);
         } catch (TidingsException e) {
@@ -161,9 +164,22 @@ public class StreamRoute {
         }
         open.add(connection); // only now, so that no heartbeat precedes ready
         if (response.closed()) {
-            open.remove(connection);
-            tidings.detach(clientId, connection);
+            gone.run();
         }
+    }
+
+    /**
+     * A stream does not outlive its token: at the token's {@code exp} it ends with
+     * {@code event: closed} {@code {"reason":"expired"}}, while the client process stays for its
+     * grace period, so a client with a fresh token resumes it without loss. Returns the timer, or -1.
+     */
+    private long endAtExpiry(Caller caller, SseConnection connection) {
+        Object exp = caller.claims().get("exp");
+        if (!(exp instanceof Number seconds)) {
+            return -1;
+        }
+        long delay = Math.max(1, seconds.longValue() * 1000 - System.currentTimeMillis());
+        return vertx.setTimer(delay, id -> connection.expire());
     }
 
     private static List<ListenParam> listenParams(List<String> values) {

@@ -50,8 +50,8 @@ public class CallerResolver {
     public Caller forStream(HttpServerRequest request) {
         if (config.mode() == IdentityConfig.Mode.DEMO) {
             String named = demoName(request);
-            return named != null ? Caller.named(named)
-                    : new Caller("anonymous-" + UUID.randomUUID().toString().substring(0, 8), Set.of(), false);
+            return new Caller(named != null ? named : "anonymous-" + UUID.randomUUID().toString().substring(0, 8),
+                    demoGroups(), false);
         }
         return fromToken(request);
     }
@@ -63,12 +63,17 @@ public class CallerResolver {
     public Caller forRequest(HttpServerRequest request) {
         if (config.mode() == IdentityConfig.Mode.DEMO) {
             String named = demoName(request);
-            return named != null ? Caller.named(named) : new Caller("anonymous", Set.of(), true);
+            return named != null ? new Caller(named, demoGroups(), false) : new Caller("anonymous", demoGroups(), true);
         }
         return fromToken(request);
     }
 
-    /** Notify and unlisten-identity are for services and operators: in JWT mode they need the notifier group. */
+    /** In demo mode anyone may notify: every caller is in the notifier group. */
+    private Set<String> demoGroups() {
+        return Set.of(config.notifierGroup());
+    }
+
+    /** Unlisten-identity, disconnect and stats are for services and operators: in JWT mode they need the notifier group. */
     public void requireNotifier(Caller caller) {
         if (config.mode() == IdentityConfig.Mode.JWT && !caller.isIn(config.notifierGroup())) {
             throw new TidingsException(Reason.FORBIDDEN, "this needs the group " + config.notifierGroup());

@@ -87,8 +87,8 @@ class DispatchTest {
             tidings.listen("feed", id, "news", null, true).await().atMost(WAIT);
             streams.add(s);
         }
-        tidings.notify("feed", "news", new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("h", 1),
-                NotFor.none()).await().atMost(WAIT);
+        tidings.notify("feed", "news", "{\"h\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8), NotFor.none(), null)
+                .await().atMost(WAIT);
         streams.forEach(s -> await().atMost(WAIT).until(() -> s.frames.size() == 1));
         assertSame(streams.get(0).frames.get(0), streams.get(1).frames.get(0), "the same bytes, not a copy");
         assertSame(streams.get(0).frames.get(0), streams.get(2).frames.get(0));

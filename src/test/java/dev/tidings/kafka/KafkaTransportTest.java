@@ -154,7 +154,7 @@ class KafkaTransportTest {
     }
 
     private void notify(String key, String json, NotFor notFor) throws Exception {
-        tidings.notify(FEED, key, mapper.readTree(json), notFor).await().atMost(WAIT);
+        tidings.notify(FEED, key, json.getBytes(StandardCharsets.UTF_8), notFor, null).await().atMost(WAIT);
     }
 
     private static void awaitData(Client c, String expected) {
@@ -179,7 +179,7 @@ class KafkaTransportTest {
         long received = counter("received");
         List<Uni<Void>> sent = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
-            sent.add(tidings.notify(FEED, "k1", mapper.readTree("{\"n\":" + i + "}"), NotFor.none()));
+            sent.add(tidings.notify(FEED, "k1", ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8), NotFor.none(), null));
         }
         for (Uni<Void> u : sent) {
             u.await().atMost(WAIT); // subscribed in order: the records go out in this order
@@ -297,7 +297,7 @@ class KafkaTransportTest {
         assertEquals("custom.other-topic", transport.get().topics().get("kt-other"));
         assertEquals("tidings.kt-feed", transport.get().topics().get(FEED));
         Client a = new Client("alice").listen("kt-other", "own");
-        tidings.notify("kt-other", "own", mapper.readTree("{\"via\":\"notify\"}"), NotFor.none()).await().atMost(WAIT);
+        tidings.notify("kt-other", "own", "{\"via\":\"notify\"}".getBytes(StandardCharsets.UTF_8), NotFor.none(), null).await().atMost(WAIT);
         send("custom.other-topic", "own", "{\"via\":\"outside\"}");
         awaitData(a, "own={\"via\":\"outside\"}");
         assertEquals(List.of("own={\"via\":\"notify\"}", "own={\"via\":\"outside\"}"), a.data);

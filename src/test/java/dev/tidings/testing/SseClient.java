@@ -44,6 +44,7 @@ public final class SseClient implements AutoCloseable {
     }
 
     private final int status;
+    private final java.net.http.HttpHeaders headers;
     private final String errorBody;
     private final InputStream body;
     private final List<Event> events = new CopyOnWriteArrayList<>();
@@ -53,6 +54,7 @@ public final class SseClient implements AutoCloseable {
 
     private SseClient(HttpResponse<InputStream> response) {
         this.status = response.statusCode();
+        this.headers = response.headers();
         this.body = response.body();
         if (status == 200) {
             this.errorBody = null;
@@ -118,6 +120,11 @@ public final class SseClient implements AutoCloseable {
 
     public int status() {
         return status;
+    }
+
+    /** A response header, or null. */
+    public String header(String name) {
+        return headers.firstValue(name).orElse(null);
     }
 
     /** The JSON error body of a refused stream. */
