@@ -3,7 +3,6 @@ package dev.tidings.kafka;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tidings.core.Control;
 import dev.tidings.core.LogLimiter;
-import dev.tidings.core.NotFor;
 import dev.tidings.core.Publication;
 import dev.tidings.core.TidingsConfig;
 import dev.tidings.core.TidingsException;
@@ -23,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,8 +48,6 @@ import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.eclipse.microprofile.config.Config;
@@ -85,9 +81,9 @@ import org.jboss.logging.Logger;
 public class KafkaTransport implements Transport {
 
     /** Header naming the client process that must not receive the notification (Eliom's {@code `Me}). */
-    public static final String NOTFOR_CLIENT_HEADER = "tidings-notfor-client";
+    public static final String NOTFOR_CLIENT_HEADER = RecordCodec.NOTFOR_CLIENT_HEADER;
     /** Header naming the identity (text form) whose client processes must not receive it (Eliom's {@code `Id}). */
-    public static final String NOTFOR_IDENTITY_HEADER = "tidings-notfor-identity";
+    public static final String NOTFOR_IDENTITY_HEADER = RecordCodec.NOTFOR_IDENTITY_HEADER;
 
     private static final Logger LOG = Logger.getLogger(KafkaTransport.class);
     private static final Duration POLL = Duration.ofMillis(500);
@@ -99,10 +95,7 @@ public class KafkaTransport implements Transport {
     private final LogLimiter problems = new LogLimiter(LOG, 10_000);
 
     private volatile Receiver hub;
-    /** type name → topic */
-    private final Map<String, String> typeTopics = new LinkedHashMap<>();
-    /** topic → type name */
-    private final Map<String, String> topicTypes = new HashMap<>();
+    private volatile Topics topics;
     private String clientId;
     private volatile String bootstrapServers;
     private Map<String, Object> producerProps;
@@ -136,19 +129,7 @@ public class KafkaTransport implements Transport {
     @Override
     public synchronized void start(Receiver receiver) {
         hub = receiver;
-        for (String type : new TreeSet<>(receiver.types())) {
-            String topic = config.topics().getOrDefault(type, config.topicPrefix() + type);
-            String other = topicTypes.put(topic, type);
-            if (other != null) {
-                throw new IllegalStateException("types " + other + " and " + type + " both map to topic " + topic
-                        + "; set tidings.kafka.topics.<type>");
-            }
-            typeTopics.put(type, topic);
-        }
-        if (topicTypes.containsKey(config.controlTopic())) {
-            throw new IllegalStateException("type " + topicTypes.get(config.controlTopic()) + " maps to the control topic "
-                    + config.controlTopic() + "; set tidings.kafka.control-topic or tidings.kafka.topics.<type>");
-        }
+        topics = Topics.of(receiver.types(), config);
         clientId = "tidings-" + hostName() + "-" + randomSuffix();
         Map<String, Object> common = kafkaProperties();
         bootstrapServers = String.valueOf(common.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
@@ -189,7 +170,7 @@ public class KafkaTransport implements Transport {
         consumerThread.setDaemon(true);
         consumerThread.start();
         LOG.infof("Kafka transport %s on %s: topics %s, control topic %s, send timeout %s", clientId,
-                common.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG), typeTopics, config.controlTopic(), config.sendTimeout());
+                common.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG), topics.byType(), topics.control(), config.sendTimeout());
     }
 
     @PreDestroy
@@ -258,23 +239,18 @@ public class KafkaTransport implements Transport {
     @Override
     public Uni<Void> publish(Publication p) {
         return Uni.createFrom().deferred(() -> {
-            String topic = typeTopics.get(p.type());
+            String topic = topics.topicOf(p.type());
             if (topic == null) {
                 throw new TidingsException(TidingsException.Reason.UNKNOWN_TYPE, "no topic for type " + p.type());
             }
-            List<Header> headers = new ArrayList<>(1);
-            if (p.notFor() instanceof NotFor.Client c) {
-                headers.add(new RecordHeader(NOTFOR_CLIENT_HEADER, c.id().getBytes(StandardCharsets.UTF_8)));
-            } else if (p.notFor() instanceof NotFor.Identity i) {
-                headers.add(new RecordHeader(NOTFOR_IDENTITY_HEADER, i.identity().getBytes(StandardCharsets.UTF_8)));
-            }
-            return send(new ProducerRecord<>(topic, null, p.key().getBytes(StandardCharsets.UTF_8), p.payload(), headers));
+            List<Header> headers = new ArrayList<>(RecordCodec.headers(p));
+            return send(new ProducerRecord<>(topic, null, RecordCodec.key(p), p.payload(), headers));
         });
     }
 
     @Override
     public Uni<Void> control(Control control) {
-        return Uni.createFrom().deferred(() -> send(new ProducerRecord<>(config.controlTopic(),
+        return Uni.createFrom().deferred(() -> send(new ProducerRecord<>(topics.control(),
                 ControlCodec.recordKey(control).getBytes(StandardCharsets.UTF_8), controls.encode(control))));
     }
 
@@ -335,9 +311,7 @@ public class KafkaTransport implements Transport {
     // ---- consuming -----------------------------------------------------------------------------------
 
     private List<String> allTopics() {
-        List<String> topics = new ArrayList<>(typeTopics.values());
-        topics.add(config.controlTopic());
-        return topics;
+        return topics.all();
     }
 
     private void consume() {
@@ -531,56 +505,26 @@ public class KafkaTransport implements Transport {
 
     private void handle(ConsumerRecord<byte[], byte[]> r) {
         try {
-            if (r.topic().equals(config.controlTopic())) {
-                handleControl(r);
-                return;
-            }
-            String type = topicTypes.get(r.topic());
+            String type = topics.typeOf(r.topic());
             if (type == null) {
+                if (r.topic().equals(topics.control())) {
+                    handleControl(r);
+                }
                 return;
             }
-            String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-            if (key == null || key.isEmpty()) {
-                hub.rejected(Where.of(r), "record of type " + type + " has no key");
+            String key = RecordCodec.key(r);
+            if (key == null) {
+                hub.rejected(RecordCodec.where(r), "record of type " + type + " has no key");
             } else if (r.value() == null) {
-                hub.rejected(Where.of(r), "record of type " + type + " key " + key + " has no value");
+                hub.rejected(RecordCodec.where(r), "record of type " + type + " key " + key + " has no value");
             } else if (!hub.listensOn(type, key)) {
                 hub.skipped(type);
             } else {
-                hub.onPublication(new Publication(type, key, r.value(), notFor(r.headers()), Where.of(r)));
+                hub.onPublication(RecordCodec.publication(type, key, r));
             }
         } catch (RuntimeException e) {
-            hub.rejected(Where.of(r), e.getMessage());
+            hub.rejected(RecordCodec.where(r), e.getMessage());
         }
-    }
-
-    /** Where a record came from, for the log line of a rejected one. */
-    private record Where(String topic, int partition, long offset) {
-        static Where of(ConsumerRecord<?, ?> r) {
-            return new Where(r.topic(), r.partition(), r.offset());
-        }
-
-        @Override
-        public String toString() {
-            return topic + "-" + partition + "@" + offset;
-        }
-    }
-
-    private static NotFor notFor(Headers headers) {
-        Header client = headers.lastHeader(NOTFOR_CLIENT_HEADER);
-        Header identity = headers.lastHeader(NOTFOR_IDENTITY_HEADER);
-        if (client != null && identity != null) {
-            throw new IllegalArgumentException("both " + NOTFOR_CLIENT_HEADER + " and " + NOTFOR_IDENTITY_HEADER + " headers");
-        }
-        Header h = client != null ? client : identity;
-        if (h == null) {
-            return NotFor.none();
-        }
-        if (h.value() == null || h.value().length == 0) {
-            throw new IllegalArgumentException("empty " + h.key() + " header");
-        }
-        String value = new String(h.value(), StandardCharsets.UTF_8);
-        return client != null ? NotFor.client(value) : NotFor.identity(value);
     }
 
     private void handleControl(ConsumerRecord<byte[], byte[]> r) {
@@ -589,7 +533,7 @@ public class KafkaTransport implements Transport {
             control = controls.decode(r.value());
         } catch (IllegalArgumentException e) {
             badControls.incrementAndGet();
-            hub.rejected(Where.of(r), "bad control message: " + e.getMessage());
+            hub.rejected(RecordCodec.where(r), "bad control message: " + e.getMessage());
             return;
         }
         hub.onControl(control);
@@ -626,6 +570,6 @@ public class KafkaTransport implements Transport {
 
     /** Topics in use, type name → topic (for docs and tests). */
     public Map<String, String> topics() {
-        return Map.copyOf(typeTopics);
+        return topics == null ? Map.of() : topics.byType();
     }
 }
