@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tidings.core.Caller;
@@ -13,11 +15,11 @@ import dev.tidings.core.ClientConnection;
 import dev.tidings.core.NotFor;
 import dev.tidings.core.Tidings;
 import dev.tidings.core.TidingsException;
-import dev.tidings.core.TidingsException;
 import dev.tidings.kafka.testing.KafkaBroker;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +30,11 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -61,6 +68,9 @@ class KafkaTransportTest {
 
     @Inject
     Instance<KafkaTransport> transport;
+
+    @Inject
+    KafkaClientService kafka;
 
     private static KafkaProducer<byte[], byte[]> outside;
 
@@ -166,8 +176,31 @@ class KafkaTransportTest {
     }
 
     private void send(String topic, String key, String value, RecordHeader... headers) throws Exception {
-        outside.send(new ProducerRecord<>(topic, null, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        send(topic, null, key, value, headers);
+    }
+
+    private void send(String topic, Integer partition, String key, String value, RecordHeader... headers) throws Exception {
+        outside.send(new ProducerRecord<>(topic, partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 value == null ? null : value.getBytes(StandardCharsets.UTF_8), List.of(headers))).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Order(0)
+    void theConnectorsChannelsCarryTheTransportInAGroupOfThisReplicasOwn() {
+        assertNotNull(kafka.getProducer(KafkaChannels.OUT), "the connector's producer");
+        var consumer = kafka.<byte[], byte[]>getConsumer(KafkaChannels.IN);
+        assertNotNull(consumer, "the connector's consumer");
+        Function<Consumer<byte[], byte[]>, String> groupOf = c -> c.groupMetadata().groupId();
+        String group = consumer.runOnPollingThread(groupOf).await().atMost(WAIT);
+        assertTrue(group.startsWith("tidings-") && group.length() > "tidings-".length() + 30, "a group of its own: " + group);
+        // the connector's own checks next to the transport's
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'SmallRye Reactive Messaging - readiness check' }.data.'tidings-in'", equalTo("[OK]"))
+                .body("checks.find { it.name == 'SmallRye Reactive Messaging - readiness check' }.data.'tidings-out'", equalTo("[OK]"))
+                .body("checks.find { it.name == 'tidings-transport' }.data.state", equalTo("reading"))
+                .body("checks.find { it.name == 'tidings-transport' }.data.partitions", equalTo(15));
+        given().get("/q/health/live").then().statusCode(200)
+                .body("checks.find { it.name == 'SmallRye Reactive Messaging - liveness check' }.data.'tidings-in'", startsWith("[OK]"));
     }
 
     @Test
@@ -262,6 +295,23 @@ class KafkaTransportTest {
     }
 
     @Test
+    @Order(4)
+    void recordsForKeysNobodyListensOnAreSkippedAndCounted() throws Exception {
+        Client a = new Client("alice").listen(FEED, "heard");
+        long noListener = counter("noListener");
+        long bad = counter("badPublications");
+        for (int i = 0; i < 100; i++) {
+            send("tidings.kt-feed", "unheard-" + i, i % 2 == 0 ? "{\"n\":" + i + "}" : "not even JSON: never read");
+        }
+        send("tidings.kt-feed", "heard", "{\"after\":\"the unheard\"}");
+        awaitData(a, "heard={\"after\":\"the unheard\"}");
+        await("unheard records counted").atMost(WAIT).until(() -> counter("noListener") - noListener == 100);
+        assertEquals(bad, counter("badPublications"), "a value nobody listens to is never parsed");
+        assertEquals(List.of("heard={\"after\":\"the unheard\"}"), a.data);
+        a.end();
+    }
+
+    @Test
     @Order(5)
     void controlMessagesCrossTheControlTopic() throws Exception {
         Client a1 = new Client("alice").listen(FEED, "ctl");
@@ -344,6 +394,25 @@ class KafkaTransportTest {
         });
         awaitData(a, "outage={\"after\":" + attempt[0] + "}");
         assertFalse(a.data.contains("outage={\"during\":true}"));
+        a.end();
+    }
+
+    @Test
+    @Order(8)
+    void aPartitionAddedLaterIsReadFromItsBeginning() throws Exception {
+        Client a = new Client("alice").listen(FEED, "late");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.shared().bootstrapServers()))) {
+            int partitions = admin.describeTopics(List.of("tidings.kt-feed")).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get("tidings.kt-feed").partitions().size();
+            admin.createPartitions(Map.of("tidings.kt-feed", NewPartitions.increaseTo(partitions + 1))).all().get(10, TimeUnit.SECONDS);
+            // written to the new partition at once, before this replica's consumer can know of it
+            send("tidings.kt-feed", partitions, "late", "{\"in\":\"the new partition\"}");
+        }
+        awaitData(a, "late={\"in\":\"the new partition\"}");
+        await("ready, reading the new partition too").atMost(WAIT).until(() -> {
+            var r = given().get("/q/health/ready");
+            return r.statusCode() == 200 && r.jsonPath().getInt("checks.find { it.name == 'tidings-transport' }.data.partitions") == 16;
+        });
         a.end();
     }
 }

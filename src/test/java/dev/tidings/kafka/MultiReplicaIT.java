@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -146,7 +150,42 @@ class MultiReplicaIT {
         }
     }
 
+    private static String group(Replica replica) {
+        try {
+            JsonNode checks = JSON.readTree(replica.get("/q/health/ready").body()).get("checks");
+            for (JsonNode check : checks) {
+                if (check.get("name").asText().equals("tidings-transport")) {
+                    return check.get("data").get("group").asText();
+                }
+            }
+            throw new IllegalStateException("no tidings-transport check");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+    }
+
     // ---- the behaviour ---------------------------------------------------------------------------------
+
+    @Test
+    @Order(0)
+    void everyReplicaReadsEveryPartitionInAGroupOfItsOwn() throws Exception {
+        List<String> groups = replicas.stream().map(MultiReplicaIT::group).toList();
+        assertEquals(3, groups.stream().distinct().count(), "one group per replica: " + groups);
+        try (Admin admin = admin()) {
+            int partitions = admin.describeTopics(List.of("tidings.feed", "tidings.chat", "tidings.control")).allTopicNames()
+                    .get(10, TimeUnit.SECONDS).values().stream().mapToInt(d -> d.partitions().size()).sum();
+            Map<String, ConsumerGroupDescription> described = admin.describeConsumerGroups(groups).all().get(10, TimeUnit.SECONDS);
+            for (String g : groups) {
+                List<MemberDescription> members = List.copyOf(described.get(g).members());
+                assertEquals(1, members.size(), g + ": " + members);
+                assertEquals(partitions, members.get(0).assignment().topicPartitions().size(), g + " reads every partition");
+            }
+        }
+    }
 
     @Test
     @Order(1)

@@ -1,0 +1,270 @@
+package dev.tidings.kafka;
+
+import dev.tidings.core.Control;
+import dev.tidings.core.Transport.Receiver;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Default;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * The broadcast consumption every replica does: the connector's {@value KafkaChannels#IN} channel
+ * reads every partition of every type's topic and of the control topic, in a consumer group of
+ * this replica's own (so no other replica takes a partition away), from the newest record, and
+ * hands it here in batches ({@code ConsumerRecords} as polled).
+ *
+ * <p>Records reach the {@link Receiver} one at a time, in partition order, on a worker thread
+ * (never an event loop), one batch after the other: per-key order holds because one key lives on
+ * one partition. A record for a key nobody here listens on is skipped after a map lookup, without
+ * reading its value or headers.
+ *
+ * <p>It is also the channel's rebalance listener ({@code consumer-rebalance-listener.name}), which
+ * decides where each newly assigned partition starts and resolves that position at once (on the
+ * polling thread): the first assignment at the newest record, a partition that appears later
+ * (a topic created after start, partitions added) at its beginning, since all it holds is new, and
+ * a partition assigned again (after the group lost this member, e.g. a long broker outage) right
+ * after the last record handed over, so that nothing is missed and nothing delivered twice.
+ */
+@ApplicationScoped
+@Default
+@Identifier(KafkaChannels.IN)
+public class BroadcastConsumer implements KafkaConsumerRebalanceListener {
+
+    private static final Logger LOG = Logger.getLogger(BroadcastConsumer.class);
+    /** How long the polling thread may be in a poll before it takes a task (the connector's {@code poll-timeout}). */
+    private static final Duration POLL_TIMEOUT = Duration.ofSeconds(1);
+
+    private final KafkaClientService clients;
+    private volatile Receiver hub;
+    private volatile Topics topics;
+    private volatile ControlCodec controls;
+    private volatile Duration positionTimeout = Duration.ofSeconds(5);
+
+    /** Per partition read: the offset to go on from (after the last record handed over, or where it started). */
+    private final Map<TopicPartition, Long> next = new ConcurrentHashMap<>();
+    private final Set<TopicPartition> assigned = ConcurrentHashMap.newKeySet();
+    /** Assigned partitions whose starting position is not resolved yet (the broker did not answer in time). */
+    private final Set<TopicPartition> unpositioned = ConcurrentHashMap.newKeySet();
+    private volatile boolean assignedOnce;
+    /** What ended consumption (an error thrown while handing a record over); null while it goes on. */
+    private volatile Throwable died;
+    private final AtomicLong badControls = new AtomicLong();
+
+    @Inject
+    public BroadcastConsumer(KafkaClientService clients) {
+        this.clients = clients;
+    }
+
+    /** Called by the transport before the channel starts. */
+    void start(Receiver receiver, Topics topics, ControlCodec controls, Duration positionTimeout) {
+        this.topics = topics;
+        this.controls = controls;
+        this.positionTimeout = positionTimeout;
+        this.hub = receiver;
+    }
+
+    // ---- records -----------------------------------------------------------------------------------
+
+    @Incoming(KafkaChannels.IN)
+    @Blocking
+    public void receive(ConsumerRecords<byte[], byte[]> records) {
+        try {
+            for (TopicPartition tp : records.partitions()) {
+                List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+                for (ConsumerRecord<byte[], byte[]> r : list) {
+                    handle(r);
+                }
+                next.put(tp, list.get(list.size() - 1).offset() + 1);
+            }
+        } catch (Error e) {
+            // User code on this thread, or out of memory: the connector stops the channel (failure
+            // strategy fail), and readiness must say that nothing is read any more.
+            died = e;
+            LOG.error("The Kafka consumer has stopped; this replica no longer delivers (readiness is DOWN)", e);
+            throw e;
+        }
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> r) {
+        Receiver hub = this.hub;
+        try {
+            String type = topics.typeOf(r.topic());
+            if (type == null) {
+                if (r.topic().equals(topics.control())) {
+                    handleControl(r);
+                }
+                return;
+            }
+            String key = RecordCodec.key(r);
+            if (key == null) {
+                hub.rejected(RecordCodec.where(r), "record of type " + type + " has no key");
+            } else if (r.value() == null) {
+                hub.rejected(RecordCodec.where(r), "record of type " + type + " key " + key + " has no value");
+            } else if (!hub.listensOn(type, key)) {
+                hub.skipped(type);
+            } else {
+                hub.onPublication(RecordCodec.publication(type, key, r));
+            }
+        } catch (RuntimeException e) {
+            hub.rejected(RecordCodec.where(r), e.getMessage());
+        }
+    }
+
+    private void handleControl(ConsumerRecord<byte[], byte[]> r) {
+        Control control;
+        try {
+            control = controls.decode(r.value());
+        } catch (IllegalArgumentException e) {
+            badControls.incrementAndGet();
+            hub.rejected(RecordCodec.where(r), "bad control message: " + e.getMessage());
+            return;
+        }
+        hub.onControl(control);
+    }
+
+    // ---- partitions (on the connector's polling thread) --------------------------------------------
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        boolean later = assignedOnce;
+        for (TopicPartition tp : partitions) {
+            Long resume = next.get(tp);
+            if (resume != null) {
+                consumer.seek(tp, resume);
+            } else if (later) {
+                consumer.seekToBeginning(List.of(tp));
+                LOG.infof("Kafka transport now also reads %s, from its beginning", tp);
+            }
+            // else: the first assignment starts at the newest record (auto.offset.reset=latest)
+        }
+        assigned.addAll(partitions);
+        unpositioned.addAll(partitions);
+        resolve(consumer, partitions, positionTimeout);
+        assignedOnce = true;
+        if (!later) {
+            LOG.infof("Kafka transport reads %d partitions from their newest record", partitions.size());
+        }
+    }
+
+    @Override
+    public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        assigned.removeAll(partitions);
+        unpositioned.removeAll(partitions);
+    }
+
+    /** Resolves the starting positions now, so that once readiness is UP nothing published from then on is missed. */
+    private void resolve(Consumer<?, ?> consumer, Collection<TopicPartition> partitions, Duration timeout) {
+        for (TopicPartition tp : partitions) {
+            if (!unpositioned.contains(tp)) {
+                continue;
+            }
+            try {
+                next.putIfAbsent(tp, consumer.position(tp, timeout));
+                unpositioned.remove(tp);
+            } catch (KafkaException e) {
+                LOG.debugf("position of %s not resolved yet: %s", tp, e);
+            }
+        }
+    }
+
+    /**
+     * Resolves positions left unresolved at assignment (on the polling thread, once the current
+     * poll returns, at most {@code timeout} each); completes with whether every assigned
+     * partition has its position.
+     */
+    Uni<Boolean> resolvePositions(Duration timeout) {
+        if (unpositioned.isEmpty()) {
+            return Uni.createFrom().item(true);
+        }
+        var consumer = clients.<byte[], byte[]>getConsumer(KafkaChannels.IN);
+        if (consumer == null) {
+            return Uni.createFrom().item(false);
+        }
+        return consumer.runOnPollingThread(c -> {
+            resolve(c, Set.copyOf(unpositioned), timeout);
+            return unpositioned.isEmpty();
+        }).ifNoItem().after(timeout.plus(POLL_TIMEOUT)).recoverWithItem(false);
+    }
+
+    // ---- the broker connection -----------------------------------------------------------------------
+
+    private volatile Metric connections;
+    private long disconnectedSince;
+    private boolean brokerDownReported;
+
+    /**
+     * Called every second once the channel reads. The Kafka clients retry a lost broker by
+     * themselves (and say so at WARN on every attempt); this says it once per state change:
+     * unreachable after a few seconds without a connection, and reachable again.
+     */
+    void watchConnection(String bootstrapServers) {
+        Metric m = connections;
+        if (m == null) {
+            var consumer = clients.<byte[], byte[]>getConsumer(KafkaChannels.IN);
+            if (consumer != null) {
+                consumer.runOnPollingThread(c -> {
+                    c.metrics().forEach((name, metric) -> {
+                        if (name.name().equals("connection-count") && name.group().equals("consumer-metrics")) {
+                            connections = metric;
+                        }
+                    });
+                }).subscribe().with(v -> { }, e -> { });
+            }
+            return;
+        }
+        Object v = m.metricValue();
+        long now = System.nanoTime();
+        if (!(v instanceof Number n) || n.doubleValue() > 0) {
+            if (disconnectedSince != 0 && brokerDownReported) {
+                LOG.infof("Kafka broker %s reachable again; delivery resumes", bootstrapServers);
+            }
+            disconnectedSince = 0;
+            brokerDownReported = false;
+        } else if (disconnectedSince == 0) {
+            disconnectedSince = now;
+        } else if (!brokerDownReported && now - disconnectedSince > TimeUnit.SECONDS.toNanos(3)) {
+            brokerDownReported = true;
+            LOG.warnf("Kafka broker %s unreachable; notify answers 503 until it is back, open streams stay open",
+                    bootstrapServers);
+        }
+    }
+
+    // ---- state, for readiness ------------------------------------------------------------------------
+
+    /** The assigned partitions, once the group assigned any. */
+    Set<TopicPartition> assigned() {
+        return Set.copyOf(assigned);
+    }
+
+    boolean assignedOnce() {
+        return assignedOnce;
+    }
+
+    Throwable died() {
+        return died;
+    }
+
+    long badControlMessages() {
+        return badControls.get();
+    }
+}

@@ -1,0 +1,40 @@
+package dev.tidings.kafka;
+
+import io.smallrye.config.ConfigSourceInterceptor;
+import io.smallrye.config.ConfigSourceInterceptorContext;
+import io.smallrye.config.ConfigValue;
+import java.util.Set;
+
+/**
+ * Switches the Kafka transport's two connector channels on with {@code tidings.transport=kafka}
+ * and off otherwise: {@code mp.messaging.incoming.tidings-in.enabled} and
+ * {@code mp.messaging.outgoing.tidings-out.enabled} follow {@code tidings.transport} unless they
+ * are set (the connector's own default, true, does not count). A disabled channel is never created, so on the in-process transport (the default) the
+ * connector makes no Kafka client and tries no connection.
+ *
+ * <p>Registered in {@code META-INF/services/io.smallrye.config.ConfigSourceInterceptor}.
+ */
+public class KafkaChannelSwitch implements ConfigSourceInterceptor {
+
+    private static final Set<String> SWITCHES = Set.of(
+            "mp.messaging.incoming." + KafkaChannels.IN + ".enabled",
+            "mp.messaging.outgoing." + KafkaChannels.OUT + ".enabled",
+            // Quarkus reads the channels' settings under this name first
+            "quarkus.messaging.incoming." + KafkaChannels.IN + ".enabled",
+            "quarkus.messaging.outgoing." + KafkaChannels.OUT + ".enabled");
+
+    /** The ordinal of the connector's attribute defaults (SmallRye Config's default values), which this overrides. */
+    private static final int DEFAULTS = Integer.MIN_VALUE;
+
+    @Override
+    public ConfigValue getValue(ConfigSourceInterceptorContext context, String name) {
+        ConfigValue value = context.proceed(name);
+        if (!SWITCHES.contains(name) || (value != null && value.getConfigSourceOrdinal() != DEFAULTS)) {
+            return value;
+        }
+        ConfigValue transport = context.proceed("tidings.transport");
+        boolean kafka = transport != null && "kafka".equals(transport.getValue());
+        return ConfigValue.builder().withName(name).withValue(Boolean.toString(kafka))
+                .withConfigSourceName("tidings.transport (" + KafkaChannelSwitch.class.getSimpleName() + ")").build();
+    }
+}
