@@ -11,7 +11,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Default;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,20 +32,22 @@ import org.jboss.logging.Logger;
 /**
  * The broadcast consumption every replica does: the connector's {@value KafkaChannels#IN} channel
  * reads every partition of every type's topic and of the control topic, in a consumer group of
- * this replica's own (so no other replica takes a partition away), from the newest record, and
- * hands it here in batches ({@code ConsumerRecords} as polled).
+ * this replica's own (so no other replica takes a partition away), from the newest record.
  *
- * <p>Records reach the {@link Receiver} one at a time, in partition order, on a worker thread
- * (never an event loop), one batch after the other: per-key order holds because one key lives on
- * one partition. A record for a key nobody here listens on is skipped after a map lookup, without
- * reading its value or headers.
- *
- * <p>It is also the channel's rebalance listener ({@code consumer-rebalance-listener.name}), which
- * decides where each newly assigned partition starts and resolves that position at once (on the
- * polling thread): the first assignment at the newest record, a partition that appears later
- * (a topic created after start, partitions added) at its beginning, since all it holds is new, and
- * a partition assigned again (after the group lost this member, e.g. a long broker outage) right
- * after the last record handed over, so that nothing is missed and nothing delivered twice.
+ * <ul>
+ *   <li>Inside each poll, {@link #skipUnlistened} (run by the {@link SkipUnlistened} consumer
+ *       interceptor) drops the records for keys nobody here listens on, after a map lookup and
+ *       without reading their value or headers.
+ *   <li>The rest arrive at {@link #receive} in batches, as polled, on a worker thread (never an
+ *       event loop), one batch after the other, and reach the {@link Receiver} one record at a
+ *       time in partition order: per-key order holds because one key lives on one partition.
+ *   <li>As the channel's rebalance listener ({@code consumer-rebalance-listener.name}) it decides
+ *       where each newly assigned partition starts and resolves that position at once (on the
+ *       polling thread): the first assignment at the newest record; a partition that appears later
+ *       (a topic created after start, partitions added) at its beginning, since all it holds is
+ *       new; a partition assigned again (the group lost this member, e.g. after a network
+ *       partition longer than {@code session.timeout.ms}) where this replica stopped reading it.
+ * </ul>
  */
 @ApplicationScoped
 @Default
@@ -60,8 +64,8 @@ public class BroadcastConsumer implements KafkaConsumerRebalanceListener {
     private volatile ControlCodec controls;
     private volatile Duration positionTimeout = Duration.ofSeconds(5);
 
-    /** Per partition read: the offset to go on from (after the last record handed over, or where it started). */
-    private final Map<TopicPartition, Long> next = new ConcurrentHashMap<>();
+    /** How far this replica got in each partition it has read. */
+    private final Map<TopicPartition, Progress> progress = new ConcurrentHashMap<>();
     private final Set<TopicPartition> assigned = ConcurrentHashMap.newKeySet();
     /** Assigned partitions whose starting position is not resolved yet (the broker did not answer in time). */
     private final Set<TopicPartition> unpositioned = ConcurrentHashMap.newKeySet();
@@ -69,6 +73,33 @@ public class BroadcastConsumer implements KafkaConsumerRebalanceListener {
     /** What ended consumption (an error thrown while handing a record over); null while it goes on. */
     private volatile Throwable died;
     private final AtomicLong badControls = new AtomicLong();
+
+    /**
+     * Offsets in one partition: {@code seen} and {@code passed} written by the polling thread,
+     * {@code received} by {@link #receive}.
+     */
+    private static final class Progress {
+        /** Where reading started (after the first assignment). */
+        volatile long start = -1;
+        /** The last offset the poll saw (skipped, or passed on to {@link #receive}). */
+        volatile long seen = -1;
+        /** The last offset the poll passed on to {@link #receive}. */
+        volatile long passed = -1;
+        /** The last offset {@link #receive} handed to the hub: it never hands one over twice. */
+        volatile long received = -1;
+
+        /**
+         * Where to go on after losing the partition: after the last record handed over when some
+         * passed on were not handed over yet (the connector drops its queue of a lost partition),
+         * else after the last one seen.
+         */
+        long resume() {
+            if (passed > received) {
+                return received >= 0 ? received + 1 : start;
+            }
+            return seen >= 0 ? seen + 1 : start;
+        }
+    }
 
     @Inject
     public BroadcastConsumer(KafkaClientService clients) {
@@ -85,16 +116,88 @@ public class BroadcastConsumer implements KafkaConsumerRebalanceListener {
 
     // ---- records -----------------------------------------------------------------------------------
 
+    /**
+     * On the polling thread, inside the poll: drops the records for keys nobody here listens on
+     * (counted as skipped), and keeps control records, records with listeners and bad records
+     * (which {@link #receive} reports). It never returns an empty batch for a non-empty one (the
+     * connector pauses before the next poll after an empty one): then the last record stays.
+     */
+    ConsumerRecords<byte[], byte[]> skipUnlistened(ConsumerRecords<byte[], byte[]> records) {
+        Receiver hub = this.hub;
+        if (hub == null || records.isEmpty()) {
+            return records;
+        }
+        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> kept = new HashMap<>();
+        ConsumerRecord<byte[], byte[]> lastSkipped = null;
+        String lastSkippedType = null;
+        boolean dropped = false;
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+            Progress p = progress.computeIfAbsent(tp, k -> new Progress());
+            if (p.start < 0) {
+                p.start = list.get(0).offset();
+            }
+            String type = topics.typeOf(tp.topic());
+            List<ConsumerRecord<byte[], byte[]>> keep = type == null ? list : new ArrayList<>();
+            if (type != null) {
+                long seen = p.seen;
+                for (ConsumerRecord<byte[], byte[]> r : list) {
+                    // a record seen before (read again after the partition was lost) goes on to receive()
+                    if (r.offset() > seen && unlistened(hub, type, r)) {
+                        if (lastSkipped != null) {
+                            hub.skipped(lastSkippedType);
+                        }
+                        lastSkipped = r;
+                        lastSkippedType = type;
+                        dropped = true;
+                    } else {
+                        keep.add(r);
+                    }
+                }
+            }
+            if (!keep.isEmpty()) {
+                kept.put(tp, keep);
+                p.passed = Math.max(p.passed, keep.get(keep.size() - 1).offset());
+            }
+            p.seen = Math.max(p.seen, list.get(list.size() - 1).offset());
+        }
+        if (!dropped) {
+            return records;
+        }
+        if (kept.isEmpty()) {
+            // keep the last one: receive() skips it (and counts it)
+            TopicPartition tp = new TopicPartition(lastSkipped.topic(), lastSkipped.partition());
+            kept.put(tp, List.of(lastSkipped));
+            Progress p = progress.get(tp);
+            p.passed = Math.max(p.passed, lastSkipped.offset());
+        } else {
+            hub.skipped(lastSkippedType);
+        }
+        return new ConsumerRecords<>(kept, records.nextOffsets());
+    }
+
+    /** A well-formed record of a type's topic for a key nobody here listens on. */
+    private static boolean unlistened(Receiver hub, String type, ConsumerRecord<byte[], byte[]> r) {
+        try {
+            String key = RecordCodec.key(r);
+            return key != null && r.value() != null && !hub.listensOn(type, key);
+        } catch (RuntimeException e) {
+            return false; // receive() reports it
+        }
+    }
+
     @Incoming(KafkaChannels.IN)
     @Blocking
     public void receive(ConsumerRecords<byte[], byte[]> records) {
         try {
             for (TopicPartition tp : records.partitions()) {
-                List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
-                for (ConsumerRecord<byte[], byte[]> r : list) {
-                    handle(r);
+                Progress p = progress.computeIfAbsent(tp, k -> new Progress());
+                for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+                    if (r.offset() > p.received) {
+                        handle(r);
+                        p.received = r.offset();
+                    }
                 }
-                next.put(tp, list.get(list.size() - 1).offset() + 1);
             }
         } catch (Error e) {
             // User code on this thread, or out of memory: the connector stops the channel (failure
@@ -147,15 +250,25 @@ public class BroadcastConsumer implements KafkaConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         boolean later = assignedOnce;
+        List<String> again = new ArrayList<>();
+        List<TopicPartition> fresh = new ArrayList<>();
         for (TopicPartition tp : partitions) {
-            Long resume = next.get(tp);
-            if (resume != null) {
+            Progress p = progress.get(tp);
+            if (p != null && p.start >= 0) {
+                long resume = p.resume();
                 consumer.seek(tp, resume);
+                again.add(tp + "@" + resume);
             } else if (later) {
-                consumer.seekToBeginning(List.of(tp));
-                LOG.infof("Kafka transport now also reads %s, from its beginning", tp);
+                fresh.add(tp);
             }
             // else: the first assignment starts at the newest record (auto.offset.reset=latest)
+        }
+        if (!fresh.isEmpty()) {
+            consumer.seekToBeginning(fresh);
+            LOG.infof("Kafka transport now also reads %s, from their beginning", fresh);
+        }
+        if (!again.isEmpty()) {
+            LOG.infof("Kafka transport reads %s again, from where it stopped", again);
         }
         assigned.addAll(partitions);
         unpositioned.addAll(partitions);
@@ -179,7 +292,11 @@ public class BroadcastConsumer implements KafkaConsumerRebalanceListener {
                 continue;
             }
             try {
-                next.putIfAbsent(tp, consumer.position(tp, timeout));
+                long position = consumer.position(tp, timeout);
+                Progress p = progress.computeIfAbsent(tp, k -> new Progress());
+                if (p.start < 0) {
+                    p.start = position;
+                }
                 unpositioned.remove(tp);
             } catch (KafkaException e) {
                 LOG.debugf("position of %s not resolved yet: %s", tp, e);

@@ -48,6 +48,7 @@ public class KafkaChannels implements ClientCustomizer<Map<String, Object>> {
     private final KafkaTransportConfig config;
     private final Instance<KafkaTransport> transport;
     private final Instance<OpenTelemetry> openTelemetry;
+    private final BroadcastConsumer consumer;
     /** This replica's own consumer group and client ids: no two replicas share a group. */
     private final String replicaId;
     /** {@code kafka.group.id}, which the other Kafka clients of the application may use, but this channel must not. */
@@ -55,10 +56,11 @@ public class KafkaChannels implements ClientCustomizer<Map<String, Object>> {
 
     @Inject
     public KafkaChannels(KafkaTransportConfig config, Instance<KafkaTransport> transport, Instance<OpenTelemetry> openTelemetry,
-            Config mpConfig) {
+            BroadcastConsumer consumer, Config mpConfig) {
         this.config = config;
         this.transport = transport;
         this.openTelemetry = openTelemetry;
+        this.consumer = consumer;
         String uuid = mpConfig.getOptionalValue("quarkus.uuid", String.class).orElseGet(() -> UUID.randomUUID().toString());
         this.replicaId = "tidings-" + hostName() + "-" + uuid;
         this.sharedGroup = mpConfig.getOptionalValue("kafka.group.id", String.class).orElse(null);
@@ -109,8 +111,9 @@ public class KafkaChannels implements ClientCustomizer<Map<String, Object>> {
     }
 
     /**
-     * The fixed client properties: the consumer reads in a group of its own from the newest record
-     * and commits nothing; the producer's sends are acknowledged by every in-sync replica, without
+     * The fixed client properties: the consumer reads in a group of its own from the newest record,
+     * commits nothing, and skips records nobody listens on in its poll ({@link SkipUnlistened});
+     * the producer's sends are acknowledged by every in-sync replica, without
      * duplicates, within {@code tidings.kafka.send-timeout}.
      */
     @Override
@@ -122,6 +125,11 @@ public class KafkaChannels implements ClientCustomizer<Map<String, Object>> {
             fix(channel, client, ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
             // one member per group: a rebalance only ever adds partitions, it never takes any away
             fix(channel, client, ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+            // records nobody here listens on are dropped inside the poll, before the connector wraps them
+            Object interceptors = client.get(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG);
+            client.put(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, interceptors == null || String.valueOf(interceptors).isBlank()
+                    ? SkipUnlistened.class.getName() : interceptors + "," + SkipUnlistened.class.getName());
+            client.put(SkipUnlistened.CONSUMER, consumer);
         } else if (OUT.equals(channel)) {
             long sendTimeout = Math.max(1, config.sendTimeout().toMillis());
             fix(channel, client, ProducerConfig.ACKS_CONFIG, "all");

@@ -58,7 +58,10 @@ class MultiReplicaIT {
                 "tidings.kafka.send-timeout", "2s",
                 "tidings.kafka.health-timeout", "1s",
                 "tidings.client.grace", "5s",
-                "tidings.client.max-listens", "4");
+                "tidings.client.max-listens", "4",
+                // the broker's shortest: a frozen replica loses its group membership within seconds
+                "kafka.session.timeout.ms", "6000",
+                "kafka.heartbeat.interval.ms", "2000");
         for (int i = 0; i < 3; i++) {
             replicas.add(Replica.launch("replica-" + i, broker.bootstrapServers(), settings));
         }
@@ -394,5 +397,38 @@ class MultiReplicaIT {
         awaitData(ann0, "feed", "down", after);
         awaitData(ben1, "feed", "down", after);
         assertFalse(data(ann0, "feed", "down").contains("{\"during\":true}"));
+    }
+
+    @Test
+    @Order(9)
+    void aReplicaThatLostItsGroupMembershipGoesOnWhereItStopped() throws Exception {
+        SseClient gus2 = stream(r(2), "gus", "feed:lost");
+        SseClient hal0 = stream(r(0), "hal", "feed:lost");
+        notifyOk(r(0), "feed", "lost", Map.of("n", 0));
+        awaitData(gus2, "feed", "lost", "{\"n\":0}");
+        String group = group(r(2));
+        List<String> sent = new ArrayList<>(List.of("{\"n\":0}"));
+        r(2).freeze();
+        try (Admin admin = admin()) {
+            await("the broker drops the frozen replica from its group").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> admin.describeConsumerGroups(List.of(group)).all().get(5, TimeUnit.SECONDS)
+                            .get(group).members().isEmpty());
+            for (int i = 1; i <= 5; i++) {
+                notifyOk(r(i % 2), "feed", "lost", Map.of("n", i));
+                sent.add("{\"n\":" + i + "}");
+            }
+            awaitData(hal0, "feed", "lost", "{\"n\":5}");
+        } finally {
+            r(2).thaw();
+        }
+        // it joins again, is assigned every partition anew and reads on from where it stopped
+        awaitData(gus2, "feed", "lost", "{\"n\":5}");
+        notifyOk(r(1), "feed", "lost", Map.of("n", "after"));
+        sent.add("{\"n\":\"after\"}");
+        awaitData(gus2, "feed", "lost", "{\"n\":\"after\"}");
+        assertEquals(sent, data(gus2, "feed", "lost"), "every notification once, in order");
+        assertEquals(sent, data(hal0, "feed", "lost"));
+        r(2).awaitReady();
     }
 }
