@@ -547,7 +547,7 @@ public class KafkaTransport implements Transport {
             } else if (!hub.listensOn(type, key)) {
                 hub.skipped(type);
             } else {
-                hub.onPublication(new Publication(type, key, r.value(), notFor(r.headers()), Where.of(r)));
+                hub.onPublication(new Publication(type, key, r.value(), notFor(r.headers()), Where.of(r), r.timestamp()));
             }
         } catch (RuntimeException e) {
             hub.rejected(Where.of(r), e.getMessage());
