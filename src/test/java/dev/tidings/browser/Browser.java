@@ -112,8 +112,7 @@ final class Browser implements AutoCloseable {
             Object seen = js("const b = window.bare || window.tidingsDemo; if (!b) return document.title;"
                     + " const t = b.t || b.client;"
                     + " return JSON.stringify({state: t && t.state, client: t && t.clientId, events: b.events, got: b.got,"
-                    + " pending: t && [...t._listens.values()].map(e => ({type: e.type, key: e.key, want: e.want,"
-                    + " confirmed: e.confirmed, ops: e.ops.map(o => (o.listening ? 'listen' : 'unlisten') + (o.sent ? ' sent' : ''))})),"
+                    + " held: t && t.listens().map(l => l.type + ' ' + l.key + (t.listening(l.type, l.key) ? ' confirmed' : ' pending')),"
                     + " log: document.getElementById('log') && document.getElementById('log').innerText})");
             return "\n  the page saw: " + seen;
         } catch (RuntimeException e) {
