@@ -1,5 +1,7 @@
 package dev.tidings.browser;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,18 +12,21 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NotFoundException;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * One headless Debian Chromium, driven through Debian's chromedriver. Nothing is downloaded: the
@@ -34,6 +39,7 @@ final class Browser implements AutoCloseable {
     static final Path CHROMIUM = Path.of(System.getProperty("browser.chromium", "/usr/bin/chromium"));
     static final Path CHROMEDRIVER = Path.of(System.getProperty("browser.chromedriver", "/usr/bin/chromedriver"));
     static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration POLL = Duration.ofMillis(50);
 
     final String name;
     final ChromeDriver driver;
@@ -91,11 +97,25 @@ final class Browser implements AutoCloseable {
                 "const done = arguments[arguments.length - 1];\n" + script, args);
     }
 
-    /** Waits until the condition gives a non-null, non-false value, and returns it. */
+    /**
+     * Waits, up to {@link #WAIT}, until the condition gives a non-null, non-false value, and
+     * returns it; an element not found (yet) or replaced meanwhile counts as not yet.
+     */
     <T> T until(String what, Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, WAIT)
-                .withMessage(() -> name + ": " + what + diagnostics())
-                .until(condition);
+        AtomicReference<T> seen = new AtomicReference<>();
+        try {
+            await(name + ": " + what).atMost(WAIT).pollInterval(POLL)
+                    .ignoreExceptionsInstanceOf(NotFoundException.class)
+                    .ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+                    .until(() -> {
+                        T v = condition.apply(driver);
+                        seen.set(v);
+                        return v != null && !Boolean.FALSE.equals(v);
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(name + ": " + what + " (not within " + WAIT.toSeconds() + " s)" + diagnostics(), e);
+        }
+        return seen.get();
     }
 
     /** Waits until the script returns a truthy value, and returns it. */
