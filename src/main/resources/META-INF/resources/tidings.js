@@ -560,7 +560,7 @@ export class Tidings {
       // Listen again on everything held; a failure goes to onError (no promise to reject).
       const done = () => this.#checkMissed();
       this.#book.relistenAll(done, (error) => {
-        this.#emitError(error);
+        if (this.#state !== "closed") this.#emitError(error); // closing drops them: nothing refused
         done();
       });
     }

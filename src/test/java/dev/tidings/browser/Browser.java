@@ -140,6 +140,12 @@ final class Browser implements AutoCloseable {
         }
     }
 
+    /** Makes the browser fail every request whose URL matches one of the patterns ("*" for any text); none: allow all again. */
+    void block(String... urlPatterns) {
+        driver.executeCdpCommand("Network.enable", Map.of());
+        driver.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of(urlPatterns)));
+    }
+
     WebElement find(String css) {
         return driver.findElement(By.cssSelector(css));
     }
