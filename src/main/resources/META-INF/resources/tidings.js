@@ -168,9 +168,9 @@ export class Tidings {
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
-  /** True when the server has confirmed a listen on (type, key) for this client process. */
+  /** True when the server has confirmed a listen on (type, key) for this client process; false once closed. */
   listening(type, key) {
-    return this.#book.isConfirmed(String(type), String(key));
+    return this.#state !== "closed" && this.#book.isConfirmed(String(type), String(key));
   }
 
   /** The listens the page holds (asked for, not yet undone): [{type, key}]. */

@@ -2,6 +2,7 @@ package dev.tidings.browser;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -199,6 +200,62 @@ class DemoPageBrowserTest {
         say(alice, room, "", "did you get this after the cut?");
         untilMessage(bob, "alice|false|did you get this after the cut?");
         assertEquals(List.of("alice|false|did you get this after the cut?"), messages(bob, ""));
+    }
+
+    @Test
+    void connectingUnderAnotherNameWhileTheFirstNamesListensArePendingJoinsTheRoomsShown() {
+        String room = unique("room");
+        String feed = unique("feed");
+        String me = unique("carol");
+        // The stream cannot open yet, so the listens of the name the page started with stay pending.
+        alice.block("*/notif/stream*");
+        try {
+            alice.open(base + "?as=" + enc(unique("first")) + "&rooms=" + enc(room) + "&feeds=" + enc(feed));
+            alice.until("first name not connected, its room and feed pending", d -> alice.js("return window.tidingsDemo.client") != null
+                    && !"open".equals(alice.find("#state").getAttribute("data-state"))
+                    && alice.find("#rooms li[data-key='" + room + "']").getAttribute("data-listening").equals("false")
+                    && alice.find("#feeds li[data-key='" + feed + "']").getAttribute("data-listening").equals("false"));
+            type(alice, "#identity", me);
+            alice.find("#connect").click();
+            alice.until("connecting as " + me, d -> d.getTitle().equals("Tidings demo: " + me));
+        } finally {
+            alice.block();
+        }
+
+        alice.until("open as " + me, d -> "open".equals(alice.find("#state").getAttribute("data-state")));
+        chipListening(alice, "rooms", room, true);
+        chipListening(alice, "feeds", feed, true);
+        restNotify("chat", room, Map.of("from", "server", "text", "for whoever is in the room"));
+        untilMessage(alice, "server|false|for whoever is in the room");
+        restNotify("feed", feed, Map.of("headline", "for whoever listens to the feed"));
+        alice.until("feed item shown", d -> alice.find("#feed-items").getText().contains("for whoever listens to the feed"));
+        assertEquals(List.of(room), alice.js("return [...document.querySelectorAll('#rooms li')].map(li => li.dataset.key)"));
+        String log = alice.find("#log").getText();
+        assertFalse(log.contains("cannot listen"), log);
+    }
+
+    @Test
+    void afterDisconnectTheRoomsShowAsNotListenedAndConnectJoinsThemAgain() {
+        String room = unique("room");
+        String feed = unique("feed");
+        demo(bob, "bob", room, feed);
+        WebElement chip = bob.find("#rooms li[data-key='" + room + "']");
+        assertEquals(List.of("1", "solid"), List.of(chip.getCssValue("opacity"), chip.getCssValue("border-top-style")));
+
+        bob.find("#disconnect").click();
+        bob.until("closed", d -> "closed".equals(bob.find("#state").getAttribute("data-state")));
+        chipListening(bob, "rooms", room, false);
+        chipListening(bob, "feeds", feed, false);
+        // as a person sees them: faded, with a dashed border
+        chip = bob.find("#rooms li[data-key='" + room + "']");
+        assertEquals(List.of("0.55", "dashed"), List.of(chip.getCssValue("opacity"), chip.getCssValue("border-top-style")));
+
+        bob.find("#connect").click();
+        bob.until("open again", d -> "open".equals(bob.find("#state").getAttribute("data-state")));
+        chipListening(bob, "rooms", room, true);
+        chipListening(bob, "feeds", feed, true);
+        restNotify("chat", room, Map.of("from", "server", "text", "after connecting again"));
+        untilMessage(bob, "server|false|after connecting again");
     }
 
     // ---- the picture --------------------------------------------------------------------------------
