@@ -2,6 +2,8 @@ package dev.tidings.browser;
 
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +30,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
 
 /**
  * One headless Debian Chromium, driven through Debian's chromedriver. Nothing is downloaded: the
@@ -39,6 +43,7 @@ final class Browser implements AutoCloseable {
     static final Path CHROMIUM = Path.of(System.getProperty("browser.chromium", "/usr/bin/chromium"));
     static final Path CHROMEDRIVER = Path.of(System.getProperty("browser.chromedriver", "/usr/bin/chromedriver"));
     static final Duration WAIT = Duration.ofSeconds(20);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofMillis(50);
 
     final String name;
@@ -58,6 +63,11 @@ final class Browser implements AutoCloseable {
     }
 
     Browser(String name, int width, int height) {
+        this(name, width, height, false);
+    }
+
+    /** With recordResponses, the browser keeps its network log for {@link #responses()}. */
+    Browser(String name, int width, int height, boolean recordResponses) {
         this.name = name;
         try {
             profile = Files.createTempDirectory("tidings-chromium-");
@@ -70,6 +80,9 @@ final class Browser implements AutoCloseable {
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=" + width + "," + height,
                 "--user-data-dir=" + profile);
+        if (recordResponses) {
+            options.setCapability("goog:loggingPrefs", Map.of("performance", "ALL"));
+        }
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
@@ -138,6 +151,26 @@ final class Browser implements AutoCloseable {
         } catch (RuntimeException e) {
             return "\n  (page unreadable: " + e.getMessage() + ")";
         }
+    }
+
+    /**
+     * Every response the browser received (for the page, its resources, and the browser's own
+     * requests such as a favicon) since the last call, as "status url". Needs recordResponses.
+     */
+    List<String> responses() {
+        List<String> seen = new ArrayList<>();
+        for (LogEntry entry : driver.manage().logs().get("performance")) {
+            try {
+                JsonNode message = JSON.readTree(entry.getMessage()).path("message");
+                if ("Network.responseReceived".equals(message.path("method").asText())) {
+                    JsonNode response = message.path("params").path("response");
+                    seen.add(response.path("status").asInt() + " " + response.path("url").asText());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return seen;
     }
 
     /** Makes the browser fail every request whose URL matches one of the patterns ("*" for any text); none: allow all again. */

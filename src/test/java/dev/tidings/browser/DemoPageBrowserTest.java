@@ -1,6 +1,7 @@
 package dev.tidings.browser;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -81,6 +83,14 @@ class DemoPageBrowserTest {
     private static void chipListening(Browser b, String list, String key, boolean listening) {
         b.until(list + " " + key + " listening=" + listening,
                 d -> !d.findElements(By.cssSelector("#" + list + " li[data-key='" + key + "'][data-listening='" + listening + "']")).isEmpty());
+    }
+
+    /** Waits until the browser has received a response for a URL ending in path; adds every response it received to seen. */
+    private static void untilResponse(Browser b, List<String> seen, String path) {
+        b.until("a response for " + path, d -> {
+            seen.addAll(b.responses());
+            return seen.stream().anyMatch(r -> r.endsWith(path));
+        });
     }
 
     private static String enc(String s) {
@@ -256,6 +266,27 @@ class DemoPageBrowserTest {
         chipListening(bob, "feeds", feed, true);
         restNotify("chat", room, Map.of("from", "server", "text", "after connecting again"));
         untilMessage(bob, "server|false|after connecting again");
+    }
+
+    @Test
+    void pagesLoadTheirIconWithoutANotFoundInTheNetworkLog() {
+        try (Browser fresh = new Browser("network", WIDTH, HEIGHT, true)) {
+            List<String> seen = new ArrayList<>();
+            String room = unique("room");
+            fresh.open(base + "?as=" + enc(unique("dave")) + "&rooms=" + enc(room) + "&feeds=" + enc(unique("feed")));
+            untilResponse(fresh, seen, "/favicon.svg");
+            chipListening(fresh, "rooms", room, true);
+            // a page that links no icon (the bare test page) gets /favicon.ico
+            fresh.open(base + "bare.html?identity=dave");
+            untilResponse(fresh, seen, "/favicon.ico");
+            seen.addAll(fresh.responses());
+
+            assertEquals(List.of(), seen.stream().filter(r -> Integer.parseInt(r.substring(0, r.indexOf(' '))) >= 400).toList(), "all: " + seen);
+            assertTrue(seen.contains("200 " + base + "favicon.svg"), seen.toString());
+            assertTrue(seen.contains("200 " + base + "favicon.ico"), seen.toString());
+        }
+        given().get("/favicon.svg").then().statusCode(200).contentType(startsWith("image/svg+xml"));
+        given().get("/favicon.ico").then().statusCode(200).contentType(startsWith("image/"));
     }
 
     // ---- the picture --------------------------------------------------------------------------------
