@@ -1,12 +1,11 @@
 // Type declarations for listen-book.js: the bookkeeping of tidings.js's listens. Internal: a page
 // uses the Tidings client's listen(), unlisten(), listening() and listens(), not this.
 
-/** @internal One listen (listening true) or unlisten request on a key, sent one at a time per key. */
+/** @internal One listen (listening true) or unlisten request on a key, as handed out to be sent (frozen). */
 export interface ListenRequest {
   readonly type: string;
   readonly key: string;
   readonly listening: boolean;
-  sent: boolean;
 }
 
 /** @internal What is wanted, confirmed and waiting per (type, key). */
@@ -15,7 +14,7 @@ export declare class ListenBook {
   held(): { type: string; key: string }[];
   readonly settled: boolean;
   request(type: string, key: string, listening: boolean): Promise<void>;
-  relistenAll(resolve: () => void, reject: (error: Error) => void): number;
+  relistenAll(resolve: () => void, reject: (error: Error) => void): void;
   take(type: string, key: string): ListenRequest | null;
   takeAll(): ListenRequest[];
   unsend(request: ListenRequest): boolean;

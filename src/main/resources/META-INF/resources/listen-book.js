@@ -2,27 +2,16 @@
 // what the server has confirmed, and the listen/unlisten requests waiting for a confirmation, in
 // the order they were made. It sends nothing itself: the client takes the requests to send with
 // take() / takeAll() and reports what came back. Dependency-free ES module.
-
-/**
- * One request: listen (listening true) or unlisten on a key. Sent one at a time per key, the head
- * of the key's queue first, so that the server ends in the state of the last request.
- */
-class Request {
-  constructor(entry, listening, resolve, reject) {
-    this.entry = entry;
-    this.listening = listening;
-    this.resolve = resolve;
-    this.reject = reject;
-    this.sent = false;
-  }
-
-  get type() { return this.entry.type; }
-
-  get key() { return this.entry.key; }
-}
+//
+// Requests are sent one at a time per key, the oldest first, so that the server ends in the state
+// of the last one. A request handed out is a frozen {type, key, listening}: the book alone
+// settles it and knows whether it is in flight.
 
 export class ListenBook {
-  /** type\0key → { type, key, want, confirmed, queue: [Request] } */
+  /**
+   * type\0key → { type, key, want, confirmed, sent, queue: [{ request, resolve, reject }] };
+   * sent: the oldest request of the queue is in flight.
+   */
   #entries = new Map();
 
   /** True when the server has confirmed a listen on (type, key). */
@@ -48,34 +37,29 @@ export class ListenBook {
   request(type, key, listening) {
     const entry = this.#entry(type, key);
     entry.want = listening;
-    return new Promise((resolve, reject) => entry.queue.push(new Request(entry, listening, resolve, reject)));
+    return new Promise((resolve, reject) => enqueue(entry, listening, resolve, reject));
   }
 
   /**
    * A new client process knows no listen: every key the page holds is listened again, with
-   * resolve() / reject(error) called when the server answers. Returns the count queued.
+   * resolve() / reject(error) called when the server answers.
    */
   relistenAll(resolve, reject) {
-    let count = 0;
     for (const [k, entry] of this.#entries) {
       entry.confirmed = false;
-      if (entry.want && entry.queue.length === 0) {
-        entry.queue.push(new Request(entry, true, resolve, reject));
-        count++;
-      } else if (!entry.want && entry.queue.length === 0) {
-        this.#entries.delete(k);
-      }
+      if (entry.queue.length > 0) continue;
+      if (entry.want) enqueue(entry, true, resolve, reject);
+      else this.#entries.delete(k);
     }
-    return count;
   }
 
-  /** The request to send now on (type, key), marked sent; null when one is in flight or none waits. */
+  /** The request to send now on (type, key), marked in flight; null when one is in flight already or none waits. */
   take(type, key) {
     const entry = this.#entries.get(keyOf(type, key));
     return entry ? takeHead(entry) : null;
   }
 
-  /** The requests to send now, one per key, marked sent. */
+  /** The requests to send now, one per key, marked in flight. */
   takeAll() {
     const taken = [];
     for (const entry of this.#entries.values()) {
@@ -85,26 +69,25 @@ export class ListenBook {
     return taken;
   }
 
-  /** The request will be sent again (to another stream, or after a pause) unless it is settled already. */
+  /** The request is to be sent again (on another stream, or after a pause), unless settled already: false then. */
   unsend(request) {
-    if (isHead(request)) request.sent = false;
-    return isHead(request);
+    const entry = this.#entryWaitingFor(request);
+    if (entry) entry.sent = false;
+    return !!entry;
   }
 
   /** Nothing is in flight any more (the stream is gone, or confirmations may have been lost): all is sent again. */
   unsendAll() {
-    for (const entry of this.#entries.values()) {
-      for (const request of entry.queue) request.sent = false;
-    }
+    for (const entry of this.#entries.values()) entry.sent = false;
   }
 
-  /** The request was refused before reaching the stream: it rejects, and the key stays as it was. */
+  /** The request was refused before reaching the stream: it rejects and the key stays as it was. False when settled already. */
   refuse(request, error) {
-    if (!isHead(request)) return false;
-    const entry = request.entry;
-    entry.queue.shift();
+    const entry = this.#entryWaitingFor(request);
+    if (!entry) return false;
+    const head = shift(entry);
     if (entry.queue.length === 0) entry.want = entry.confirmed;
-    request.reject(error);
+    head.reject(error);
     return true;
   }
 
@@ -116,21 +99,20 @@ export class ListenBook {
   confirm(type, key, listening, error) {
     const entry = this.#entry(type, key);
     entry.confirmed = listening;
-    const head = entry.queue[0];
-    let settled = false;
-    if (head && head.sent && (error || head.listening === listening)) {
-      entry.queue.shift();
+    const head = entry.sent ? entry.queue[0] : null;
+    const settles = !!head && (!!error || head.request.listening === listening);
+    if (settles) {
+      shift(entry);
       if (entry.queue.length === 0 && error) entry.want = listening;
-      settled = true;
     } else if (entry.queue.length === 0) {
       entry.want = listening; // made by the server (unlisten-identity, another replica): follow it
     }
     if (!entry.want && !entry.confirmed && entry.queue.length === 0) {
       this.#entries.delete(keyOf(type, key));
     }
-    if (settled && error) head.reject(error);
-    else if (settled) head.resolve();
-    return settled;
+    if (settles && error) head.reject(error);
+    else if (settles) head.resolve();
+    return settles;
   }
 
   /** The client is closed: every waiting request rejects with error and nothing is confirmed any more. */
@@ -138,8 +120,9 @@ export class ListenBook {
     for (const entry of this.#entries.values()) {
       const queue = entry.queue;
       entry.queue = [];
+      entry.sent = false;
       entry.confirmed = false;
-      for (const request of queue) request.reject(error);
+      for (const waiting of queue) waiting.reject(error);
     }
   }
 
@@ -147,10 +130,16 @@ export class ListenBook {
     const k = keyOf(type, key);
     let entry = this.#entries.get(k);
     if (!entry) {
-      entry = { type, key, want: false, confirmed: false, queue: [] };
+      entry = { type, key, want: false, confirmed: false, sent: false, queue: [] };
       this.#entries.set(k, entry);
     }
     return entry;
+  }
+
+  /** The entry whose oldest request this is, or null when it was settled (or dropped) meanwhile. */
+  #entryWaitingFor(request) {
+    const entry = this.#entries.get(keyOf(request.type, request.key));
+    return entry && entry.queue.length > 0 && entry.queue[0].request === request ? entry : null;
   }
 }
 
@@ -158,13 +147,18 @@ function keyOf(type, key) {
   return type + "\u0000" + key;
 }
 
-function isHead(request) {
-  return request.entry.queue[0] === request;
+function enqueue(entry, listening, resolve, reject) {
+  const request = Object.freeze({ type: entry.type, key: entry.key, listening });
+  entry.queue.push({ request, resolve, reject });
 }
 
 function takeHead(entry) {
-  const head = entry.queue[0];
-  if (!head || head.sent) return null;
-  head.sent = true;
-  return head;
+  if (entry.sent || entry.queue.length === 0) return null;
+  entry.sent = true;
+  return entry.queue[0].request;
+}
+
+function shift(entry) {
+  entry.sent = false;
+  return entry.queue.shift();
 }
