@@ -539,8 +539,14 @@ export class Tidings {
     } else if (event === "ready") {
       this.#onReady(payload, generation);
     } else if (event === "closed") {
+      if (payload.reason === "expired" && typeof this.#token === "function") {
+        // The token ran out, not the client process: it waits for its grace period, and the
+        // stream's end brings a reconnect that asks the token function for a fresh one.
+        return;
+      }
       // The server ended this client process for good (closed elsewhere, or the identity was
-      // disconnected): coming back would only open a new one behind the user's back.
+      // disconnected), or its token expired and there is no function to get another: coming
+      // back would only open a new one behind the user's back.
       const error = new TidingsError(0, "closed", "the server ended this client: " + payload.reason);
       this.#shutdown(error);
       this.#emitError(error);
