@@ -18,7 +18,10 @@ public interface Timings {
         }
     };
 
-    /** A notification reached a client's stream, this long after it was accepted (by notify, or by the transport's producer). */
+    /**
+     * A notification reached a client's stream, this long after it was accepted (by notify, or by
+     * the transport's producer). Called for a uniform sample of deliveries (one in 16 per client).
+     */
     void delivered(long nanos);
 
     /** One {@code prepare} of the type answered (or failed, or timed out) after this long. */
