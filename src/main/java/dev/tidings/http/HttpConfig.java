@@ -15,4 +15,12 @@ public interface HttpConfig {
     /** The reconnect delay the stream suggests to {@code EventSource} ({@code retry:}). */
     @WithDefault("2s")
     Duration retry();
+
+    /**
+     * How long a request's body may take to arrive once its headers are in; a slower sender gets
+     * a 408 and its connection is closed. (Headers trickled byte by byte are not timed: Vert.x
+     * has no such setting.)
+     */
+    @WithDefault("30s")
+    Duration requestTimeout();
 }
