@@ -2,7 +2,9 @@ package dev.tidings.http;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.tidings.core.TidingsException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 
 /** The one error shape of the HTTP API, {@code {"error":"…","message":"…"}}, and how reasons map to statuses. */
 final class Errors {
@@ -52,5 +54,32 @@ final class Errors {
             body = body("internal", "the server failed; see its log");
         }
         response.setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+    }
+
+    /**
+     * Answers a request at the edge, before a handler has read it: the JSON error, and, when the
+     * request's body is still arriving (or never will in time), over HTTP/1.x an end to the
+     * connection, so that nobody keeps it busy with a body no one reads. An HTTP/2 stream is only
+     * answered: HTTP/2 flow control bounds what its sender can still push, and a reset right after
+     * the answer makes clients (curl, Java's HttpClient) drop the answer.
+     */
+    static void refuse(HttpServerRequest request, int status, String error, String message) {
+        HttpServerResponse response = request.response();
+        boolean close = !request.isEnded() && request.version() != HttpVersion.HTTP_2;
+        if (response.headWritten() || response.ended() || response.closed()) {
+            if (close) {
+                request.connection().close();
+            }
+            return;
+        }
+        response.setStatusCode(status).putHeader("Content-Type", "application/json");
+        if (close) {
+            response.putHeader("Connection", "close");
+        }
+        response.end(body(error, message)).onComplete(done -> {
+            if (close) {
+                request.connection().close();
+            }
+        });
     }
 }

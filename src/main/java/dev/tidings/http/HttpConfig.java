@@ -23,4 +23,12 @@ public interface HttpConfig {
      */
     @WithDefault("20s")
     Duration drain();
+
+    /**
+     * How long a request's body may take to arrive once its headers are in; a slower sender gets
+     * a 408 and its connection is closed. (Headers trickled byte by byte are not timed: Vert.x
+     * has no such setting.)
+     */
+    @WithDefault("30s")
+    Duration requestTimeout();
 }
