@@ -58,17 +58,22 @@ final class Errors {
 
     /**
      * Answers a request at the edge, before a handler has read it: the JSON error, and, when the
-     * request's body is still arriving (or never will in time), over HTTP/1.x an end to the
-     * connection, so that nobody keeps it busy with a body no one reads. An HTTP/2 stream is only
-     * answered: HTTP/2 flow control bounds what its sender can still push, and a reset right after
-     * the answer makes clients (curl, Java's HttpClient) drop the answer.
+     * request's body is still arriving, over HTTP/1.x an end to the connection once the body is in,
+     * the rest of it read and dropped meanwhile. (Closing at once would reset the connection under
+     * a client still sending, and it would lose the answer; a body that never ends is cut by
+     * {@link SlowSenders} at tidings.http.request-timeout.) An HTTP/2 stream is only answered: flow
+     * control bounds what its sender can still push, and a reset right after the answer makes
+     * clients (curl, Java's HttpClient) drop the answer.
      */
     static void refuse(HttpServerRequest request, int status, String error, String message) {
         HttpServerResponse response = request.response();
         boolean close = !request.isEnded() && request.version() != HttpVersion.HTTP_2;
+        if (close) {
+            request.handler(dropped -> { }).endHandler(ended -> request.connection().close()).resume();
+        }
         if (response.headWritten() || response.ended() || response.closed()) {
             if (close) {
-                request.connection().close();
+                request.connection().close(); // already answered: nothing left to say
             }
             return;
         }
@@ -76,8 +81,28 @@ final class Errors {
         if (close) {
             response.putHeader("Connection", "close");
         }
-        response.end(body(error, message)).onComplete(done -> {
-            if (close) {
+        response.end(body(error, message));
+    }
+
+    /**
+     * Answers a request whose sender is too slow and ends its connection (HTTP/1.x) as soon as the
+     * answer is written, body or no body.
+     */
+    static void cut(HttpServerRequest request, int status, String error, String message) {
+        HttpServerResponse response = request.response();
+        boolean http1 = request.version() != HttpVersion.HTTP_2;
+        if (response.headWritten() || response.ended() || response.closed()) {
+            if (http1) {
+                request.connection().close();
+            }
+            return;
+        }
+        response.setStatusCode(status).putHeader("Content-Type", "application/json");
+        if (http1) {
+            response.putHeader("Connection", "close");
+        }
+        response.end(body(error, message)).onComplete(written -> {
+            if (http1) {
                 request.connection().close();
             }
         });

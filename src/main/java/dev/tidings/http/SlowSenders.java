@@ -38,7 +38,7 @@ class SlowSenders {
                     // HTTP/2: a stream whose answer is under way (the event stream) is left alone, as a
                     // paused request may never look ended; flow control bounds what it can send.
                     if (!request.isEnded() && !(http2 && request.response().headWritten())) {
-                        Errors.refuse(request, 408, "request_timeout", message);
+                        Errors.cut(request, 408, "request_timeout", message);
                     }
                 });
                 // Answered with the body read: no deadline left. HTTP/1.x answered before its body was

@@ -9,13 +9,8 @@ import dev.tidings.testing.Api;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.RestAssured;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,32 +102,8 @@ class LogHygieneTest {
         return new String(all, (int) logOffset, all.length - (int) logOffset, StandardCharsets.UTF_8);
     }
 
-    /** Sends bytes as they are and reads the answer until the server closes or answers in full. */
-    private static String exchange(byte[]... parts) throws IOException {
-        try (Socket socket = new Socket(URI.create(RestAssured.baseURI).getHost(), RestAssured.port)) {
-            socket.setSoTimeout(20_000);
-            OutputStream out = socket.getOutputStream();
-            try {
-                for (byte[] part : parts) {
-                    out.write(part);
-                }
-                out.flush();
-            } catch (IOException e) {
-                // the server answered and closed before taking the whole body: read what it said
-            }
-            ByteArrayOutputStream answer = new ByteArrayOutputStream();
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[8192];
-            int n;
-            try {
-                while ((n = in.read(buffer)) >= 0) {
-                    answer.write(buffer, 0, n);
-                }
-            } catch (IOException e) {
-                // reset after the answer
-            }
-            return answer.toString(StandardCharsets.UTF_8);
-        }
+    private static String exchange(byte[]... parts) {
+        return Api.exchange(parts);
     }
 
     private static byte[] ascii(String s) {
@@ -158,7 +129,7 @@ class LogHygieneTest {
     }
 
     @Test
-    void aChunkedBodyOverTheBodySizeLimitGetsAJson413AndTheConnectionEnds() throws IOException {
+    void aChunkedBodyOverTheBodySizeLimitGetsAJson413AndTheConnectionEnds() {
         String answer = exchange(ascii("POST /notif/feed/notify?access_token=SECRET-chunked-big HTTP/1.1\r\nHost: localhost\r\n"
                 + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"), chunks(2 * 1024 * 1024));
         assertJsonError(answer, 413, "too_large");
@@ -166,14 +137,14 @@ class LogHygieneTest {
     }
 
     @Test
-    void aChunkedBodyOverMaxPayloadGetsAJson413() throws IOException {
+    void aChunkedBodyOverMaxPayloadGetsAJson413() {
         String answer = exchange(ascii("POST /notif/feed/listen HTTP/1.1\r\nHost: localhost\r\n"
                 + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"), chunks(100 * 1024));
         assertJsonError(answer, 413, "too_large");
     }
 
     @Test
-    void aRequestWithoutHostGetsAJson400() throws IOException {
+    void aRequestWithoutHostGetsAJson400() {
         assertJsonError(exchange(ascii("GET /notif/stats?access_token=SECRET-no-host HTTP/1.1\r\nConnection: close\r\n\r\n")),
                 400, "bad_request");
     }
