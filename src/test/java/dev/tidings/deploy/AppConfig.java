@@ -35,13 +35,11 @@ final class AppConfig {
     final String profile;
     /** Every key of the ConfigMap's files, base and profile file alike. */
     final Map<String, String> configMapKeys;
-    final Map<String, String> packagedKeys;
     final SmallRyeConfig config;
 
-    private AppConfig(String profile, Map<String, String> configMapKeys, Map<String, String> packagedKeys, SmallRyeConfig config) {
+    private AppConfig(String profile, Map<String, String> configMapKeys, SmallRyeConfig config) {
         this.profile = profile;
         this.configMapKeys = configMapKeys;
-        this.packagedKeys = packagedKeys;
         this.config = config;
     }
 
@@ -84,7 +82,7 @@ final class AppConfig {
         }
         Map<String, String> all = new LinkedHashMap<>(base);
         all.putAll(profiled);
-        return new AppConfig(profile, all, packaged, builder.build());
+        return new AppConfig(profile, all, builder.build());
     }
 
     <T> T mapping(Class<T> type) {

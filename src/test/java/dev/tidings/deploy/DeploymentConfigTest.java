@@ -68,7 +68,8 @@ class DeploymentConfigTest {
             } else if (key.startsWith("mp.jwt.")) {
                 known = jwtKeys.contains(key);
             } else if (key.startsWith("quarkus.")) {
-                known = app.packagedKeys.containsKey(key); // only what the application itself already sets
+                // a key of an extension the application has, read at run time (build-time keys are fixed in the jar)
+                known = QuarkusKeys.phase(key).filter("RUN_TIME"::equals).isPresent();
             } else {
                 known = false;
             }
@@ -76,7 +77,7 @@ class DeploymentConfigTest {
                 unknown.add(key);
             }
         }
-        assertEquals(List.of(), unknown, name + ": keys in the ConfigMap that nothing reads");
+        assertEquals(List.of(), unknown, name + ": keys in the ConfigMap that nothing reads at run time");
     }
 
     @Test

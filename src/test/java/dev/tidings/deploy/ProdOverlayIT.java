@@ -2,10 +2,16 @@ package dev.tidings.deploy;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tidings.kafka.testing.KafkaBroker;
 import dev.tidings.kafka.testing.ParentWatch;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -88,6 +94,39 @@ class ProdOverlayIT {
                 throw new AssertionError("created " + names + "; the replica's readiness still says " + readiness(port).body(), e);
             }
             assertEquals(200, readiness(port).statusCode(), readiness(port).body());
+        }
+    }
+
+    @Test
+    void aPageServedOverTheIngresssHttpsIsNotRefusedAsCrossOrigin() throws Exception {
+        // The Ingress ends TLS and forwards plain HTTP, keeping the Host and adding
+        // X-Forwarded-Proto: https. Without the ConfigMap's proxy settings the replica sees
+        // http://<host> against the page's https://<host> Origin and refuses the page's own POSTs
+        // (403) before anything else looks at them.
+        Overlay prod = Overlay.render("prod");
+        String host = prod.one(Ingress.class).getSpec().getRules().get(0).getHost();
+        int port = KafkaBroker.freePort();
+        launch(prod, KafkaBroker.shared(), port);
+        await("prod replica listening (log: " + log + ")").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+                .ignoreException(UncheckedIOException.class)
+                .until(() -> alive() && readiness(port).statusCode() > 0);
+
+        String sameSite = notifyThroughIngress(port, host, "https://" + host);
+        assertTrue(sameSite.startsWith("HTTP/1.1 401"), "same origin: on to authentication (no token here), not refused; " + sameSite);
+        String otherSite = notifyThroughIngress(port, host, "https://elsewhere.example.com");
+        assertTrue(otherSite.startsWith("HTTP/1.1 403"), "another site's page stays refused; " + otherSite);
+    }
+
+    /** A notify as ingress-nginx passes it on (java.net.http may not set Host): the status line. */
+    private static String notifyThroughIngress(int port, String host, String origin) throws IOException {
+        String body = "{\"key\":\"news\",\"notification\":{}}";
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /notif/feed/notify HTTP/1.1\r\nHost: " + host + "\r\nOrigin: " + origin
+                    + "\r\nX-Forwarded-Proto: https\r\nX-Forwarded-For: 203.0.113.7\r\nContent-Type: application/json"
+                    + "\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
         }
     }
 
