@@ -157,6 +157,7 @@ class SlowSenderTest {
             AtomicInteger sent = new AtomicInteger();
             CompletableFuture<HttpClientResponse> answer = new CompletableFuture<>();
             CompletableFuture<String> body = new CompletableFuture<>();
+            CompletableFuture<Void> finished = new CompletableFuture<>();
             long started = System.nanoTime();
             client.request(HttpMethod.POST, RestAssured.port, "localhost", "/notif/feed/notify").onSuccess(request -> {
                 request.putHeader("Content-Type", "application/json").setChunked(true);
@@ -169,6 +170,7 @@ class SlowSenderTest {
                 vertx.setPeriodic(1000, timer -> {
                     if (answer.isDone() || sent.get() >= MAX_BYTES) {
                         vertx.cancelTimer(timer);
+                        request.end().onComplete(done -> finished.complete(null)); // close our side before the client goes
                     } else {
                         request.write("{");
                         sent.incrementAndGet();
@@ -181,6 +183,7 @@ class SlowSenderTest {
             assertTrue(body.get().contains("\"error\":\"request_timeout\""), body.get());
             assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(timeout.minusMillis(500)) >= 0);
             assertTrue(sent.get() < MAX_BYTES, "answered while the body was still coming");
+            await().atMost(Duration.ofSeconds(5)).until(finished::isDone);
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
