@@ -7,6 +7,7 @@ const params = new URLSearchParams(location.search);
 const NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
 
 let client = null;
+let starts = 0;          // a Connect pressed again while the last one still closes its client wins
 let identity = params.get("as") || sessionStorage.getItem("tidings.identity")
   || NAMES[Math.floor(Math.random() * NAMES.length)] + "-" + Math.floor(Math.random() * 100);
 const rooms = new Set(list(params.get("rooms") ?? "lobby"));
@@ -40,10 +41,12 @@ function scrollDown(list) {
 // ---- connection --------------------------------------------------------------------------------
 
 async function start(name) {
+  const mine = ++starts;
   if (client) {
     const old = client;
     client = null;
     await old.close().catch((e) => log("closing the old connection: " + e.message, "error"));
+    if (mine !== starts) return;
   }
   identity = name;
   sessionStorage.setItem("tidings.identity", name);
@@ -57,8 +60,10 @@ async function start(name) {
   client = c;
   window.tidingsDemo.client = c;
   showState(c.state);
+  showChips(c);
   c.onState((state) => {
     showState(state);
+    showChips(c); // closed: no room is listened any more, though the page keeps them to join again
     log("connection " + state + (state === "open" ? " as " + name : ""));
     $("client").textContent = c.clientId ? "client " + c.clientId.slice(0, 8) + "…" : "";
   });
@@ -70,12 +75,11 @@ async function start(name) {
   });
   c.onListen(({ type, key, listening }) => {
     log((listening ? "listening on " : "stopped listening on ") + type + " " + key);
-    const set = type === "chat" ? rooms : feeds;
-    const chip = $(type === "chat" ? "rooms" : "feeds").querySelector(`li[data-key="${CSS.escape(key)}"]`);
+    const chip = chipOf(type, key);
     if (chip) chip.dataset.listening = String(listening);
     if (!listening && !c.listens().some((l) => l.type === type && l.key === key)) {
       // Left by the page, or made to stop by the server (unlisten-identity): follow it.
-      set.delete(key);
+      setOf(type).delete(key);
       chip?.remove();
       refreshTargets();
     }
@@ -94,40 +98,66 @@ function showState(state) {
   $("disconnect").disabled = state === "closed";
 }
 
+/** Each chip as the client has it: listening only while the server has confirmed it. */
+function showChips(c) {
+  for (const type of ["chat", "feed"]) {
+    for (const chip of chipsOf(type).children) {
+      chip.dataset.listening = String(c.listening(type, chip.dataset.key));
+    }
+  }
+}
+
 // ---- listen / unlisten ------------------------------------------------------------------------
 
+function setOf(type) {
+  return type === "chat" ? rooms : feeds;
+}
+
+function chipsOf(type) {
+  return $(type === "chat" ? "rooms" : "feeds");
+}
+
+function chipOf(type, key) {
+  return chipsOf(type).querySelector(`li[data-key="${CSS.escape(key)}"]`);
+}
+
 function join(type, key) {
-  const set = type === "chat" ? rooms : feeds;
-  const chips = $(type === "chat" ? "rooms" : "feeds");
-  set.add(key);
-  let chip = chips.querySelector(`li[data-key="${CSS.escape(key)}"]`);
+  setOf(type).add(key);
+  let chip = chipOf(type, key);
   if (!chip) {
     const leave = el("button", { type: "button", title: "unlisten", "aria-label": "leave " + key }, "×");
     chip = el("li", { "data-key": key, "data-listening": "false" }, key, leave);
     leave.addEventListener("click", () => part(type, key));
-    chips.append(chip);
+    chipsOf(type).append(chip);
   }
   refreshTargets();
   const c = client;
   if (!c) return;
   c.listen(type, key).catch((e) => {
+    if (e.error === "closed") {
+      // Not refused: the client closed first (Disconnect, or Connect as someone else). The page
+      // keeps the room, shown as not listening, and the next connection joins it.
+      return;
+    }
     log(`cannot listen on ${type} ${key}: ${e.message}`, "error");
-    set.delete(key);
+    setOf(type).delete(key);
     chip.remove();
     refreshTargets();
   });
 }
 
 function part(type, key) {
-  const set = type === "chat" ? rooms : feeds;
-  set.delete(key);
+  setOf(type).delete(key);
   refreshTargets();
-  const chip = $(type === "chat" ? "rooms" : "feeds").querySelector(`li[data-key="${CSS.escape(key)}"]`);
-  if (!client) {
-    chip?.remove();
+  const chip = chipOf(type, key);
+  if (!client || client.state === "closed") {
+    chip?.remove(); // nothing is listened: nothing to undo
     return;
   }
-  client.unlisten(type, key).then(() => chip?.remove(), (e) => log(`cannot unlisten ${type} ${key}: ${e.message}`, "error"));
+  client.unlisten(type, key).then(() => chip?.remove(), (e) => {
+    if (e.error === "closed") chip?.remove(); // closed meanwhile: nothing is listened either
+    else log(`cannot unlisten ${type} ${key}: ${e.message}`, "error");
+  });
 }
 
 function refreshTargets() {

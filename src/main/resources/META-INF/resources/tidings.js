@@ -1,4 +1,6 @@
-// tidings.js: the browser client of Tidings. One dependency-free ES module, no build step.
+// tidings.js: the browser client of Tidings. Dependency-free ES modules, no build step: this is the
+// one to import; it loads its two siblings, sse-parser.js (the stream parser) and listen-book.js
+// (what is listened, confirmed and pending), by relative path.
 //
 //   import { connect } from "/tidings.js";
 //   const t = connect({ identity: "alice" });            // or { token: "…" } / { token: async () => "…" }
@@ -13,12 +15,15 @@
 // (Authorization, Last-Event-ID) and can see why a (re)connection was refused: a 404 for a client
 // process that is gone means "open a new one", not "retry forever". See docs/browser.md.
 
+import { SseParser } from "./sse-parser.js";
+import { ListenBook } from "./listen-book.js";
+
 const STATES = ["connecting", "open", "reconnecting", "closed"];
 
-/** An error the server answered with ({"error","message"} and an HTTP status), or a local one. */
 /** The HTTP status a refusal carried on the stream would have had as an answer. */
 const REFUSAL_STATUS = { bad_request: 400, forbidden: 403, listen_refused: 403, unknown_type: 404, limit: 429 };
 
+/** An error the server answered with ({"error","message"} and an HTTP status), or a local one. */
 export class TidingsError extends Error {
   constructor(status, error, message) {
     super(message || error);
@@ -33,6 +38,10 @@ export class TidingsError extends Error {
 /** Opens a connection to Tidings; the returned client connects at once and reconnects by itself. */
 export function connect(options = {}) {
   return new Tidings(options);
+}
+
+function closedError() {
+  return new TidingsError(0, "closed", "the client is closed");
 }
 
 function keyOf(type, key) {
@@ -66,99 +75,107 @@ function addTo(set, fn) {
 }
 
 export class Tidings {
+  #base;
+  #identity;
+  #token;
+  #minDelay;                  // null: the server's retry: hint, else 1 s
+  #maxDelay;
+  #idleTimeout;
+  #fetch;
+  #credentials;
+  #closeOnPageHide;
+
+  #state = "connecting";
+  #clientId = null;
+  #lastEventId = null;
+  #serverRetry = null;
+  #attempt = 0;
+  #abort = null;
+  #timer = null;
+  #idleTimer = null;
+  #generation = 0;            // increases with every stream, to ignore late events of old ones
+  #readyWaiters = [];
+  #everOpen = false;          // a stream has been open: later attempts are "reconnecting"
+  #lostProcess = false;       // the process was found gone: the next ready is a new one
+  #missedPending = false;     // tell onMissed once the re-listens are confirmed
+  #frozen = false;            // in the back/forward cache, stream dropped
+
+  #book = new ListenBook();
+
+  #byType = new Map();        // type → Set(handler)
+  #byKey = new Map();         // type\0key → Set(handler)
+  #anyHandlers = new Set();
+  #stateHandlers = new Set();
+  #missedHandlers = new Set();
+  #listenHandlers = new Set();
+  #errorHandlers = new Set();
+
+  #onOnline = () => { if (this.#timer !== null) this.#reconnectNow(); };
+  // Leaving the page ends the client process at once. A page kept in the back/forward cache
+  // instead drops its stream (which would otherwise hold one of the browser's few connections
+  // per server) and resumes its process, within the grace period, when it is shown again.
+  #onPageHide = (e) => {
+    if (!e.persisted) {
+      if (this.#closeOnPageHide) this.close().catch(() => {}); // the page is going: nobody to tell
+    } else if (this.#state !== "closed") {
+      this.#generation++;
+      this.#stopStream();
+      this.#frozen = true;
+    }
+  };
+  #onPageShow = (e) => {
+    if (e.persisted && this.#frozen && this.#state !== "closed") {
+      this.#frozen = false;
+      this.#retry();
+      this.#reconnectNow();
+    }
+  };
+
   constructor(options = {}) {
     const base = options.url ?? options.base ?? "";
-    this._base = String(base).replace(/\/+$/, "");
-    this._identity = options.identity ?? null;
-    this._token = options.token ?? null;
-    this._minDelay = options.minDelay ?? null;       // null: the server's retry: hint, else 1 s
-    this._maxDelay = options.maxDelay ?? 30000;
-    this._idleTimeout = options.idleTimeout ?? 45000; // the server sends a heartbeat every 15 s by default
-    this._fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-    this._credentials = options.credentials ?? "same-origin"; // "include": send cookies cross-origin
-
-    this._state = "connecting";
-    this._clientId = null;
-    this._lastEventId = null;
-    this._serverRetry = null;
-    this._attempt = 0;
-    this._abort = null;
-    this._timer = null;
-    this._idleTimer = null;
-    this._generation = 0;           // increases with every stream, to ignore late events of old ones
-    this._readyWaiters = [];
-    this._everOpen = false;         // a stream has been open: later attempts are "reconnecting"
-    this._lostProcess = false;      // the process was found gone: the next ready is a new one
-    this._missedPending = false;    // tell onMissed once the re-listens are confirmed
-
-    /** type\0key → { type, key, want, confirmed, ops: [{ listening, resolve, reject, sent, internal }] } */
-    this._listens = new Map();
-
-    this._byType = new Map();       // type → Set(handler)
-    this._byKey = new Map();        // type\0key → Set(handler)
-    this._anyHandlers = new Set();
-    this._stateHandlers = new Set();
-    this._missedHandlers = new Set();
-    this._listenHandlers = new Set();
-    this._errorHandlers = new Set();
-
-    this._onOnline = () => { if (this._timer !== null) { this._reconnectNow(); } };
-    // Leaving the page ends the client process at once. A page kept in the back/forward cache
-    // instead drops its stream (which would otherwise hold one of the browser's few connections
-    // per server) and resumes its process, within the grace period, when it is shown again.
-    this._onPageHide = (e) => {
-      if (!e.persisted) {
-        if (this._closeOnPageHide) this.close().catch(() => {}); // the page is going: nobody to tell
-      } else if (this._state !== "closed") {
-        this._generation++;
-        this._stopStream();
-        this._frozen = true;
-      }
-    };
-    this._onPageShow = (e) => {
-      if (e.persisted && this._frozen && this._state !== "closed") {
-        this._frozen = false;
-        this._retry();
-        this._reconnectNow();
-      }
-    };
-    this._closeOnPageHide = options.closeOnPageHide !== false;
-    this._frozen = false;
+    this.#base = String(base).replace(/\/+$/, "");
+    this.#identity = options.identity ?? null;
+    this.#token = options.token ?? null;
+    this.#minDelay = options.minDelay ?? null;
+    this.#maxDelay = options.maxDelay ?? 30000;
+    this.#idleTimeout = options.idleTimeout ?? 45000; // the server sends a heartbeat every 15 s by default
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#credentials = options.credentials ?? "same-origin"; // "include": send cookies cross-origin
+    this.#closeOnPageHide = options.closeOnPageHide !== false;
     if (typeof window !== "undefined" && window.addEventListener) {
-      window.addEventListener("online", this._onOnline);
-      window.addEventListener("pagehide", this._onPageHide);
-      window.addEventListener("pageshow", this._onPageShow);
+      window.addEventListener("online", this.#onOnline);
+      window.addEventListener("pagehide", this.#onPageHide);
+      window.addEventListener("pageshow", this.#onPageShow);
     }
-    this._open();
+    this.#open();
   }
 
   // ---- what the page reads -----------------------------------------------------------------
 
   /** "connecting", "open", "reconnecting" or "closed". */
-  get state() { return this._state; }
+  get state() { return this.#state; }
 
   /** The client process id while one is known (after the first ready), else null. */
-  get clientId() { return this._clientId; }
+  get clientId() { return this.#clientId; }
 
   /** The id of the last notification received, used to resume. */
-  get lastEventId() { return this._lastEventId; }
+  get lastEventId() { return this.#lastEventId; }
 
   /** Resolves once the stream is open (at once when it is); rejects when the client is closed first. */
   ready() {
-    if (this._state === "open") return Promise.resolve(this._clientId);
-    if (this._state === "closed") return Promise.reject(new TidingsError(0, "closed", "the client is closed"));
-    return new Promise((resolve, reject) => this._readyWaiters.push({ resolve, reject }));
+    if (this.#state === "open") return Promise.resolve(this.#clientId);
+    if (this.#state === "closed") return Promise.reject(closedError());
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
-  /** True when the server has confirmed a listen on (type, key) for this client process. */
+  /** True when the server has confirmed a listen on (type, key) for this client process; false once closed. */
   listening(type, key) {
-    const entry = this._listens.get(keyOf(type, String(key)));
-    return !!entry && entry.confirmed;
+    return this.#state !== "closed" && this.#book.isConfirmed(String(type), String(key));
   }
 
   /** The listens the page holds (asked for, not yet undone): [{type, key}]. */
   listens() {
-    return [...this._listens.values()].filter((e) => e.want).map((e) => ({ type: e.type, key: e.key }));
+    return this.#book.held();
   }
 
   // ---- handlers ------------------------------------------------------------------------------
@@ -170,31 +187,31 @@ export class Tidings {
    */
   on(type, keyOrHandler, maybeHandler) {
     if (typeof keyOrHandler === "function") {
-      return this._addHandler(this._byType, String(type), keyOrHandler);
+      return this.#addHandler(this.#byType, String(type), keyOrHandler);
     }
-    return this._addHandler(this._byKey, keyOf(String(type), String(keyOrHandler)), maybeHandler);
+    return this.#addHandler(this.#byKey, keyOf(String(type), String(keyOrHandler)), maybeHandler);
   }
 
   /** Every notification, whatever its type: handler(data, {type, key, id}). */
-  onNotification(handler) { return addTo(this._anyHandlers, handler); }
+  onNotification(handler) { return addTo(this.#anyHandlers, handler); }
 
   /** Connection state changes: handler(state, previous). */
-  onState(handler) { return addTo(this._stateHandlers, handler); }
+  onState(handler) { return addTo(this.#stateHandlers, handler); }
 
   /**
    * Notifications may have been lost: handler({reason}), reason "server" (the server dropped some
    * for this client) or "new-process" (the client process was gone; everything held is listened
    * again, and the handler runs once those listens are confirmed, so that a refetch then is safe).
    */
-  onMissed(handler) { return addTo(this._missedHandlers, handler); }
+  onMissed(handler) { return addTo(this.#missedHandlers, handler); }
 
   /** Every confirmed listen change, including those made by the server (unlisten-identity): handler({type, key, listening}). */
-  onListen(handler) { return addTo(this._listenHandlers, handler); }
+  onListen(handler) { return addTo(this.#listenHandlers, handler); }
 
   /** Errors that no promise reports (a refused connection, a failed re-listen): handler(TidingsError). */
-  onError(handler) { return addTo(this._errorHandlers, handler); }
+  onError(handler) { return addTo(this.#errorHandlers, handler); }
 
-  _addHandler(map, k, handler) {
+  #addHandler(map, k, handler) {
     let set = map.get(k);
     if (!set) {
       set = new Set();
@@ -210,94 +227,62 @@ export class Tidings {
   // ---- listen / unlisten -----------------------------------------------------------------------
 
   /** Listens on (type, key); settles when the server confirms on the stream, or rejects with its error. */
-  listen(type, key) { return this._change(String(type), String(key), true); }
+  listen(type, key) { return this.#change(String(type), String(key), true); }
 
   /** Stops listening on (type, key); settles when the server confirms on the stream. */
-  unlisten(type, key) { return this._change(String(type), String(key), false); }
+  unlisten(type, key) { return this.#change(String(type), String(key), false); }
 
-  _change(type, key, listening) {
-    if (this._state === "closed") {
-      return Promise.reject(new TidingsError(0, "closed", "the client is closed"));
-    }
-    const entry = this._entry(type, key);
-    entry.want = listening;
-    const promise = new Promise((resolve, reject) => {
-      entry.ops.push({ listening, resolve, reject, sent: false, internal: false });
-    });
-    this._kick(entry);
+  #change(type, key, listening) {
+    if (this.#state === "closed") return Promise.reject(closedError());
+    const promise = this.#book.request(type, key, listening);
+    this.#kick(type, key);
     return promise;
   }
 
-  _entry(type, key) {
-    const k = keyOf(type, key);
-    let entry = this._listens.get(k);
-    if (!entry) {
-      entry = { type, key, want: false, confirmed: false, ops: [] };
-      this._listens.set(k, entry);
-    }
-    return entry;
+  /** Sends what waits on (type, key) when the stream is open and nothing is in flight for that key. */
+  #kick(type, key) {
+    if (this.#state !== "open") return;
+    const request = this.#book.take(type, key);
+    if (request) this.#send(request);
   }
 
-  /** Sends the head operation of a key when the stream is open and nothing is in flight for it. */
-  _kick(entry) {
-    if (this._state !== "open" || entry.ops.length === 0 || entry.ops[0].sent) return;
-    const op = entry.ops[0];
-    op.sent = true;
-    const generation = this._generation;
-    const client = this._clientId;
-    this._post(`/notif/${encodeURIComponent(entry.type)}/${op.listening ? "listen" : "unlisten"}`,
-      { client, key: entry.key })
+  /** Sends what waits on every key, one request per key. */
+  #kickAll() {
+    if (this.#state !== "open") return;
+    for (const request of this.#book.takeAll()) this.#send(request);
+  }
+
+  #send(request) {
+    const generation = this.#generation;
+    const { type, key } = request;
+    this.#post(`/notif/${encodeURIComponent(type)}/${request.listening ? "listen" : "unlisten"}`,
+      { client: this.#clientId, key })
       .then(
         () => { /* settled by the confirmation on the stream */ },
         (error) => {
-          if (entry.ops[0] !== op) return;
           if (error.status === 404 && error.error === "unknown_client") {
             // The process is gone: the stream is dead or about to be. Resend on the next ready.
-            op.sent = false;
-            if (generation === this._generation) this._restart();
-            return;
-          }
-          if (error.status === 0 || error.status >= 500) {
+            if (this.#book.unsend(request) && generation === this.#generation) this.#restart();
+          } else if (error.status === 0 || error.status >= 500) {
             // Network trouble or a server fault: try again after a pause, if still on this stream.
-            op.sent = false;
-            setTimeout(() => { if (generation === this._generation) this._kick(entry); }, this._delay());
-            return;
+            if (this.#book.unsend(request)) {
+              setTimeout(() => { if (generation === this.#generation) this.#kick(type, key); }, this.#delay());
+            }
+          } else if (this.#book.refuse(request, error)) {
+            this.#kick(type, key);
+            this.#checkMissed();
           }
-          entry.ops.shift();
-          if (entry.ops.length === 0) entry.want = entry.confirmed;
-          if (op.internal) this._emitError(error);
-          op.reject(error);
-          this._kick(entry);
-          this._checkMissed();
         });
   }
 
   /** An event: listen on the stream, either the answer to our request or the server's own doing. */
-  _onListenEvent(type, key, listening, error, message) {
-    const entry = this._entry(type, key);
-    entry.confirmed = listening;
-    const head = entry.ops[0];
-    if (error && head && head.sent) {
-      // The request went to another replica (answered 202) and the one holding this client
-      // refused it: the stream carries the refusal, with the key's unchanged state.
-      const refused = new TidingsError(REFUSAL_STATUS[error] || 400, error, message || error);
-      entry.ops.shift();
-      if (entry.ops.length === 0) entry.want = listening;
-      if (head.internal) this._emitError(refused);
-      head.reject(refused);
-      this._kick(entry);
-    } else if (head && head.sent && head.listening === listening) {
-      entry.ops.shift();
-      head.resolve();
-      this._kick(entry);
-    } else if (entry.ops.length === 0) {
-      entry.want = listening; // made by the server (unlisten-identity, another replica): follow it
-    }
-    if (!entry.want && !entry.confirmed && entry.ops.length === 0) {
-      this._listens.delete(keyOf(type, key));
-    }
-    callAll(this._listenHandlers, { type, key, listening });
-    this._checkMissed();
+  #onListenEvent(type, key, listening, error, message) {
+    // The request went to another replica (answered 202) and the one holding this client
+    // refused it: the stream carries the refusal, with the key's unchanged state.
+    const refusal = error ? new TidingsError(REFUSAL_STATUS[error] || 400, error, message || error) : null;
+    if (this.#book.confirm(type, key, listening, refusal)) this.#kick(type, key);
+    callAll(this.#listenHandlers, { type, key, listening });
+    this.#checkMissed();
   }
 
   // ---- notify ------------------------------------------------------------------------------------
@@ -309,12 +294,12 @@ export class Tidings {
   async notify(type, key, notification, options = {}) {
     const body = { key: String(key), notification };
     if (options.notForMe) {
-      const client = this._clientId ?? await this.ready();
+      const client = this.#clientId ?? await this.ready();
       body.notfor = { client };
     } else if (options.notForIdentity != null) {
       body.notfor = { identity: String(options.notForIdentity) };
     }
-    await this._post(`/notif/${encodeURIComponent(String(type))}/notify`, body);
+    await this.#post(`/notif/${encodeURIComponent(String(type))}/notify`, body);
   }
 
   // ---- close -------------------------------------------------------------------------------------
@@ -324,12 +309,12 @@ export class Tidings {
    * reconnecting, and rejects whatever is still pending. Resolves when the server has answered.
    */
   async close() {
-    if (this._state === "closed") return;
-    const client = this._shutdown(new TidingsError(0, "closed", "the client is closed"));
+    if (this.#state === "closed") return;
+    const client = this.#shutdown(closedError());
     if (client) {
       try {
         // keepalive lets the request outlive the page when close() runs on pagehide.
-        await this._request("DELETE", `/notif/client/${encodeURIComponent(client)}`, null, true);
+        await this.#request("DELETE", `/notif/client/${encodeURIComponent(client)}`, null, true);
       } catch (e) {
         if (e.status !== 404) throw e; // already gone is what we wanted
       }
@@ -337,59 +322,55 @@ export class Tidings {
   }
 
   /** Stops for good: no stream, no reconnect, everything pending rejected. Returns the client id it had. */
-  _shutdown(error) {
-    const client = this._clientId;
-    this._clientId = null;
-    this._generation++;
-    this._stopStream();
-    this._setState("closed");
+  #shutdown(error) {
+    const client = this.#clientId;
+    this.#clientId = null;
+    this.#generation++;
+    this.#stopStream();
+    this.#setState("closed");
     if (typeof window !== "undefined" && window.removeEventListener) {
-      window.removeEventListener("online", this._onOnline);
-      window.removeEventListener("pagehide", this._onPageHide);
-      window.removeEventListener("pageshow", this._onPageShow);
+      window.removeEventListener("online", this.#onOnline);
+      window.removeEventListener("pagehide", this.#onPageHide);
+      window.removeEventListener("pageshow", this.#onPageShow);
     }
-    for (const entry of this._listens.values()) {
-      for (const op of entry.ops) op.reject(error);
-      entry.ops = [];
-      entry.confirmed = false;
-    }
-    for (const w of this._readyWaiters.splice(0)) w.reject(error);
+    this.#book.rejectAll(error);
+    for (const w of this.#readyWaiters.splice(0)) w.reject(error);
     return client;
   }
 
   // ---- HTTP ---------------------------------------------------------------------------------------
 
-  async _headers(extra) {
+  async #headers(extra) {
     const headers = Object.assign({}, extra);
-    if (this._token != null) {
-      const token = typeof this._token === "function" ? await this._token() : this._token;
+    if (this.#token != null) {
+      const token = typeof this.#token === "function" ? await this.#token() : this.#token;
       if (token) headers["Authorization"] = "Bearer " + token;
     }
     return headers;
   }
 
-  _url(path, params = []) {
+  #url(path, params = []) {
     const all = params.slice();
     // The identity travels as a query parameter: a header cannot carry every name (non-Latin-1).
-    if (this._identity != null && this._token == null) all.unshift(["identity", this._identity]);
+    if (this.#identity != null && this.#token == null) all.unshift(["identity", this.#identity]);
     const query = all.map(([k, v]) => encodeURIComponent(k) + "=" + encodeURIComponent(v)).join("&");
-    return this._base + path + (query ? "?" + query : "");
+    return this.#base + path + (query ? "?" + query : "");
   }
 
-  _post(path, body) {
-    return this._request("POST", path, body, false);
+  #post(path, body) {
+    return this.#request("POST", path, body, false);
   }
 
-  async _request(method, path, body, keepalive) {
+  async #request(method, path, body, keepalive) {
     let response;
     try {
-      const headers = await this._headers(body == null ? {} : { "Content-Type": "application/json" });
-      response = await this._fetch(this._url(path), {
+      const headers = await this.#headers(body == null ? {} : { "Content-Type": "application/json" });
+      response = await this.#fetch(this.#url(path), {
         method,
         headers,
         body: body == null ? undefined : JSON.stringify(body),
         keepalive,
-        credentials: this._credentials,
+        credentials: this.#credentials,
       });
     } catch (e) {
       throw new TidingsError(0, "network", String(e && e.message || e));
@@ -400,261 +381,222 @@ export class Tidings {
 
   // ---- the stream --------------------------------------------------------------------------------
 
-  _open() {
-    const generation = ++this._generation;
+  #open() {
+    const generation = ++this.#generation;
     const abort = new AbortController();
-    this._abort = abort;
+    this.#abort = abort;
     const params = [];
     const headers = { Accept: "text/event-stream" };
-    if (this._clientId) {
-      params.push(["client", this._clientId]);
-      if (this._lastEventId != null) headers["Last-Event-ID"] = String(this._lastEventId);
+    if (this.#clientId) {
+      params.push(["client", this.#clientId]);
+      if (this.#lastEventId != null) headers["Last-Event-ID"] = String(this.#lastEventId);
     }
-    const resuming = this._clientId;
-    this._headers(headers)
-      .then((h) => this._fetch(this._url("/notif/stream", params), {
-        headers: h, signal: abort.signal, cache: "no-store", credentials: this._credentials,
+    const resuming = this.#clientId;
+    this.#headers(headers)
+      .then((h) => this.#fetch(this.#url("/notif/stream", params), {
+        headers: h, signal: abort.signal, cache: "no-store", credentials: this.#credentials,
       }))
       .then(async (response) => {
-        if (generation !== this._generation) return;
+        if (generation !== this.#generation) return;
         if (!response.ok) {
           const error = await errorOf(response);
-          if (generation !== this._generation) return;
+          if (generation !== this.#generation) return;
           if (resuming && (error.status === 404 || error.status === 403)) {
             // The process is gone (grace period over, another replica) or not ours any more:
             // open a new one at once; everything held is listened again after its ready.
-            this._forgetProcess();
-            this._open();
+            this.#forgetProcess();
+            this.#open();
             return;
           }
-          this._emitError(error);
-          this._retry();
+          this.#emitError(error);
+          this.#retry();
           return;
         }
-        await this._read(response.body, generation);
-        if (generation === this._generation) this._retry(); // the server ended the stream
+        await this.#read(response.body, generation);
+        if (generation === this.#generation) this.#retry(); // the server ended the stream
       })
       .catch((e) => {
-        if (generation !== this._generation) return; // aborted on purpose
-        this._emitError(e instanceof TidingsError ? e : new TidingsError(0, "network", String(e && e.message || e)));
-        this._retry();
+        if (generation !== this.#generation) return; // aborted on purpose
+        this.#emitError(e instanceof TidingsError ? e : new TidingsError(0, "network", String(e && e.message || e)));
+        this.#retry();
       });
   }
 
-  _forgetProcess() {
-    this._clientId = null;
-    this._lastEventId = null;
-    this._lostProcess = true;
+  #forgetProcess() {
+    this.#clientId = null;
+    this.#lastEventId = null;
+    this.#lostProcess = true;
   }
 
-  _stopStream() {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
+  #stopStream() {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
     }
-    if (this._idleTimer !== null) {
-      clearTimeout(this._idleTimer);
-      this._idleTimer = null;
+    if (this.#idleTimer !== null) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = null;
     }
-    if (this._abort) {
-      this._abort.abort();
-      this._abort = null;
+    if (this.#abort) {
+      this.#abort.abort();
+      this.#abort = null;
     }
   }
 
   /** The stream failed or ended: reconnect after a backoff with jitter. */
-  _retry() {
-    if (this._state === "closed") return;
-    this._stopStream();
-    this._generation++;
-    for (const entry of this._listens.values()) {
-      for (const op of entry.ops) op.sent = false; // resent, in order, on the next ready
-    }
-    this._setState(this._clientId || this._lostProcess || this._everOpen ? "reconnecting" : "connecting");
-    const delay = this._delay();
-    this._attempt++;
-    this._timer = setTimeout(() => { this._timer = null; this._open(); }, delay);
+  #retry() {
+    if (this.#state === "closed") return;
+    this.#stopStream();
+    this.#generation++;
+    this.#book.unsendAll(); // resent, in order, on the next ready
+    this.#setState(this.#clientId || this.#lostProcess || this.#everOpen ? "reconnecting" : "connecting");
+    const delay = this.#delay();
+    this.#attempt++;
+    this.#timer = setTimeout(() => { this.#timer = null; this.#open(); }, delay);
   }
 
   /** Ends the current stream (if any) and reconnects now; used when the process was found gone. */
-  _restart() {
-    if (this._state === "closed") return;
-    this._retry();
+  #restart() {
+    if (this.#state === "closed") return;
+    this.#retry();
   }
 
-  _reconnectNow() {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
-      this._open();
+  #reconnectNow() {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#open();
     }
   }
 
   /** Exponential backoff with "equal jitter": half the step fixed, half random. */
-  _delay() {
-    const base = this._minDelay ?? this._serverRetry ?? 1000;
-    const step = Math.min(this._maxDelay, base * Math.pow(2, Math.min(this._attempt, 16)));
+  #delay() {
+    const base = this.#minDelay ?? this.#serverRetry ?? 1000;
+    const step = Math.min(this.#maxDelay, base * Math.pow(2, Math.min(this.#attempt, 16)));
     return Math.round(step / 2 + Math.random() * step / 2);
   }
 
-  _touch(generation) {
-    if (this._idleTimer !== null) clearTimeout(this._idleTimer);
-    if (this._idleTimeout > 0) {
-      this._idleTimer = setTimeout(() => {
-        this._idleTimer = null;
-        if (generation === this._generation) this._retry(); // no heartbeat: the connection is dead
-      }, this._idleTimeout);
+  #touch(generation) {
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    if (this.#idleTimeout > 0) {
+      this.#idleTimer = setTimeout(() => {
+        this.#idleTimer = null;
+        if (generation === this.#generation) this.#retry(); // no heartbeat: the connection is dead
+      }, this.#idleTimeout);
     }
   }
 
-  async _read(body, generation) {
+  async #read(body, generation) {
     const reader = body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    let event = "";
-    let data = [];
-    let id = null;
-    let skipLF = false;
-    this._touch(generation);
+    const parser = new SseParser();
+    this.#touch(generation);
     for (;;) {
       const { value, done } = await reader.read();
-      if (generation !== this._generation) {
+      if (generation !== this.#generation) {
         reader.cancel().catch(() => {});
         return;
       }
-      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      this._touch(generation);
-      let start = 0;
-      if (skipLF && buffer[0] === "\n") start = 1; // the \n of a \r\n cut between two chunks
-      if (buffer.length > 0) skipLF = false;
-      for (;;) {
-        const cr = buffer.indexOf("\r", start);
-        const lf = buffer.indexOf("\n", start);
-        const end = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf);
-        if (end < 0) break;
-        let next = end + 1;
-        if (buffer[end] === "\r") {
-          if (end + 1 === buffer.length) skipLF = true; // a \n may start the next chunk
-          else if (buffer[end + 1] === "\n") next++;
+      this.#touch(generation); // anything, a heartbeat too, shows the connection is alive
+      const events = done ? parser.end() : parser.push(value);
+      if (parser.retry !== null) this.#serverRetry = parser.retry;
+      for (const event of events) {
+        this.#dispatch(event.type, event.data, event.id, generation);
+        if (generation !== this.#generation) {
+          reader.cancel().catch(() => {});
+          return;
         }
-        const line = buffer.slice(start, end);
-        start = next;
-        if (line === "") {
-          if (data.length > 0) {
-            this._dispatch(event || "message", data.join("\n"), id, generation);
-            if (generation !== this._generation) {
-              reader.cancel().catch(() => {});
-              return;
-            }
-          }
-          event = "";
-          data = [];
-          id = null;
-          continue;
-        }
-        if (line[0] === ":") continue; // a heartbeat
-        const colon = line.indexOf(":");
-        const field = colon < 0 ? line : line.slice(0, colon);
-        let val = colon < 0 ? "" : line.slice(colon + 1);
-        if (val[0] === " ") val = val.slice(1);
-        if (field === "event") event = val;
-        else if (field === "data") data.push(val);
-        else if (field === "id") { if (!val.includes("\u0000")) id = val; }
-        else if (field === "retry") { if (/^\d+$/.test(val)) this._serverRetry = Number(val); }
       }
-      buffer = buffer.slice(start);
       if (done) return;
     }
   }
 
-  _dispatch(event, data, id, generation) {
+  #dispatch(event, data, id, generation) {
     let payload;
     try {
       payload = JSON.parse(data);
     } catch (e) {
-      this._emitError(new TidingsError(0, "protocol", "the server sent an event that is not JSON: " + data));
+      this.#emitError(new TidingsError(0, "protocol", "the server sent an event that is not JSON: " + data));
       return;
     }
     if (event === "notification") {
       if (id !== null) {
         const n = Number(id);
-        this._lastEventId = Number.isFinite(n) ? n : id;
+        this.#lastEventId = Number.isFinite(n) ? n : id;
       }
-      const meta = { type: payload.type, key: payload.key, id: this._lastEventId };
-      callAll(this._byKey.get(keyOf(payload.type, payload.key)) || [], payload.data, meta);
-      callAll(this._byType.get(payload.type) || [], payload.data, meta);
-      callAll(this._anyHandlers, payload.data, meta);
+      const meta = { type: payload.type, key: payload.key, id: this.#lastEventId };
+      callAll(this.#byKey.get(keyOf(payload.type, payload.key)) || [], payload.data, meta);
+      callAll(this.#byType.get(payload.type) || [], payload.data, meta);
+      callAll(this.#anyHandlers, payload.data, meta);
     } else if (event === "listen") {
-      this._onListenEvent(String(payload.type), String(payload.key), !!payload.listening,
+      this.#onListenEvent(String(payload.type), String(payload.key), !!payload.listening,
         payload.error, payload.message);
     } else if (event === "missed") {
       // An overflow drops listen confirmations too: ask again for those still awaited
       // (idempotent on the server), so that no listen() promise waits forever.
-      for (const entry of this._listens.values()) {
-        if (entry.ops.length > 0 && entry.ops[0].sent) entry.ops[0].sent = false;
-      }
-      for (const entry of [...this._listens.values()]) this._kick(entry);
-      callAll(this._missedHandlers, { reason: "server" });
+      this.#book.unsendAll();
+      this.#kickAll();
+      callAll(this.#missedHandlers, { reason: "server" });
     } else if (event === "ready") {
-      this._onReady(payload, generation);
+      this.#onReady(payload, generation);
     } else if (event === "closed") {
+      if (payload.reason === "expired" && typeof this.#token === "function") {
+        // The token ran out, not the client process: it waits for its grace period, and the
+        // stream's end brings a reconnect that asks the token function for a fresh one.
+        return;
+      }
       // The server ended this client process for good (closed elsewhere, or the identity was
-      // disconnected): coming back would only open a new one behind the user's back.
+      // disconnected), or its token expired and there is no function to get another: coming
+      // back would only open a new one behind the user's back.
       const error = new TidingsError(0, "closed", "the server ended this client: " + payload.reason);
-      this._shutdown(error);
-      this._emitError(error);
+      this.#shutdown(error);
+      this.#emitError(error);
     }
   }
 
-  _onReady(payload, generation) {
+  #onReady(payload, generation) {
     const newProcess = !payload.resumed;
-    const lost = newProcess && (this._lostProcess || this._clientId !== null);
-    this._lostProcess = false;
-    this._clientId = payload.client;
-    if (newProcess) this._lastEventId = null;
-    this._attempt = 0;
-    this._everOpen = true;
-    for (const entry of this._listens.values()) {
-      for (const op of entry.ops) op.sent = false;
-      if (newProcess) {
-        entry.confirmed = false;
-        if (entry.want && entry.ops.length === 0) {
-          // Listen again on everything held; a failure goes to onError (no promise to reject).
-          const done = () => this._checkMissed();
-          entry.ops.push({ listening: true, resolve: done, reject: done, sent: false, internal: true });
-        }
-      }
+    const lost = newProcess && (this.#lostProcess || this.#clientId !== null);
+    this.#lostProcess = false;
+    this.#clientId = payload.client;
+    if (newProcess) this.#lastEventId = null;
+    this.#attempt = 0;
+    this.#everOpen = true;
+    this.#book.unsendAll();
+    if (newProcess) {
+      // Listen again on everything held; a failure goes to onError (no promise to reject).
+      const done = () => this.#checkMissed();
+      this.#book.relistenAll(done, (error) => {
+        if (this.#state !== "closed") this.#emitError(error); // closing drops them: nothing refused
+        done();
+      });
     }
-    if (lost) this._missedPending = true;
-    this._setState("open");
-    for (const w of this._readyWaiters.splice(0)) w.resolve(this._clientId);
-    if (generation !== this._generation) return;
-    for (const entry of [...this._listens.values()]) this._kick(entry);
-    this._checkMissed();
+    if (lost) this.#missedPending = true;
+    this.#setState("open");
+    for (const w of this.#readyWaiters.splice(0)) w.resolve(this.#clientId);
+    if (generation !== this.#generation) return;
+    this.#kickAll();
+    this.#checkMissed();
   }
 
   /** After a new process: once nothing waits for a confirmation, the page may refetch safely. */
-  _checkMissed() {
-    if (!this._missedPending || this._state !== "open") return;
-    for (const entry of this._listens.values()) {
-      if (entry.ops.length > 0) return;
-    }
-    this._missedPending = false;
-    callAll(this._missedHandlers, { reason: "new-process" });
+  #checkMissed() {
+    if (!this.#missedPending || this.#state !== "open" || !this.#book.settled) return;
+    this.#missedPending = false;
+    callAll(this.#missedHandlers, { reason: "new-process" });
   }
 
-  _setState(state) {
-    if (state === this._state) return;
-    const previous = this._state;
-    this._state = state;
-    callAll(this._stateHandlers, state, previous);
+  #setState(state) {
+    if (state === this.#state) return;
+    const previous = this.#state;
+    this.#state = state;
+    callAll(this.#stateHandlers, state, previous);
   }
 
-  _emitError(error) {
-    if (this._errorHandlers.size === 0) {
+  #emitError(error) {
+    if (this.#errorHandlers.size === 0) {
       console.warn("tidings:", error.message);
     } else {
-      callAll(this._errorHandlers, error);
+      callAll(this.#errorHandlers, error);
     }
   }
 }

@@ -6,6 +6,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * The client processes of this replica (Eliom's {@code init} / {@code deinit}): who they belong
@@ -24,10 +25,10 @@ final class ClientTable {
     private final Capacity capacity;
     private final ClientProcess.Services services;
 
-    ClientTable(TidingsConfig config, Counters counters, Vertx vertx) {
+    ClientTable(TidingsConfig config, Counters counters, Supplier<Timings> timings, Vertx vertx) {
         this.config = config.client();
         this.capacity = new Capacity(config.limits());
-        this.services = new ClientProcess.Services(config.client(), capacity, counters, vertx,
+        this.services = new ClientProcess.Services(config.client(), capacity, counters, timings, vertx,
                 executor -> lanes.computeIfAbsent(executor, DrainLane::new), c -> end(c, null));
     }
 

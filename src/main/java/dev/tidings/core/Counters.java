@@ -8,23 +8,33 @@ import java.util.concurrent.atomic.LongAdder;
 final class Counters {
     final LongAdder published = new LongAdder();
     final LongAdder received = new LongAdder();
-    final LongAdder deliveries = new LongAdder();
-    final LongAdder blocked = new LongAdder();
-    final LongAdder prepareFailures = new LongAdder();
-    final LongAdder prepareTimeouts = new LongAdder();
     final LongAdder overflows = new LongAdder();
+    /** Resumes whose Last-Event-ID was older than the replay ring holds. */
+    final LongAdder replayGaps = new LongAdder();
     final LongAdder noListener = new LongAdder();
     final LongAdder badPublications = new LongAdder();
 
-    Map<String, Long> snapshot() {
+    /** The totals, the per-type ones summed over {@code types}. */
+    Map<String, Long> snapshot(Iterable<TypeMeters> types) {
+        long deliveries = 0;
+        long blocked = 0;
+        long prepareFailures = 0;
+        long prepareTimeouts = 0;
+        for (TypeMeters t : types) {
+            deliveries += t.deliveries.sum();
+            blocked += t.blocked.sum();
+            prepareFailures += t.prepareFailures.sum();
+            prepareTimeouts += t.prepareTimeouts.sum();
+        }
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("published", published.sum());
         m.put("received", received.sum());
-        m.put("deliveries", deliveries.sum());
-        m.put("blocked", blocked.sum());
-        m.put("prepareFailures", prepareFailures.sum());
-        m.put("prepareTimeouts", prepareTimeouts.sum());
+        m.put("deliveries", deliveries);
+        m.put("blocked", blocked);
+        m.put("prepareFailures", prepareFailures);
+        m.put("prepareTimeouts", prepareTimeouts);
         m.put("overflows", overflows.sum());
+        m.put("replayGaps", replayGaps.sum());
         m.put("noListener", noListener.sum());
         m.put("badPublications", badPublications.sum());
         return m;

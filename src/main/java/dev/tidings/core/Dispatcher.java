@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -25,23 +26,24 @@ final class Dispatcher {
 
     private final ObjectMapper mapper;
     private final Duration prepareTimeout;
-    private final Counters counters;
+    private final Supplier<Timings> timings;
     private final LogLimiter prepareLog = new LogLimiter(LOG, 10_000);
 
-    Dispatcher(ObjectMapper mapper, Duration prepareTimeout, Counters counters) {
+    Dispatcher(ObjectMapper mapper, Duration prepareTimeout, Supplier<Timings> timings) {
         this.mapper = mapper;
         this.prepareTimeout = prepareTimeout;
-        this.counters = counters;
+        this.timings = timings;
     }
 
     /** Delivers a checked notification to every listener of its key here, except those {@code notfor} names. */
-    <I, K, S, C> void dispatch(RegisteredType<I, K, S, C> type, Publication.Checked<I, K, S> n, byte[] payload,
-            NotFor notFor) {
+    <I, K, S, C> void dispatch(RegisteredType<I, K, S, C> type, Publication.Checked<I, K, S> n, Publication p) {
+        byte[] payload = p.payload();
+        NotFor notFor = p.notFor();
         String skipClient = notFor instanceof NotFor.Client c ? c.id() : null;
         I skipIdentity = n.skipIdentity();
         byte[] prefix = framePrefix(type.name(), type.keyText(n.key()));
         if (type.type.passesThrough()) {
-            Slot slot = new Slot();
+            Slot slot = new Slot(type.meters, p.accepted);
             queue(type.registry, n.key(), skipIdentity, skipClient, identity -> slot);
             if (slot.hasTargets()) {
                 slot.complete(frame(prefix, singleLine(payload)));
@@ -50,7 +52,7 @@ final class Dispatcher {
         }
         List<Map.Entry<I, Slot>> work = new ArrayList<>();
         queue(type.registry, n.key(), skipIdentity, skipClient, identity -> {
-            Slot slot = new Slot();
+            Slot slot = new Slot(type.meters, p.accepted);
             @SuppressWarnings("unchecked")
             I id = (I) identity;
             work.add(Map.entry(id, slot));
@@ -88,6 +90,7 @@ final class Dispatcher {
 
     private <I, S, C> void prepare(RegisteredType<I, ?, S, C> type, I identity, S notification, Slot slot,
             byte[] prefix, Map<Object, byte[]> serialised) {
+        long start = System.nanoTime();
         Uni<C> prepared;
         try {
             prepared = type.type.prepare(identity, notification);
@@ -100,8 +103,9 @@ final class Dispatcher {
         }
         prepared.ifNoItem().after(prepareTimeout).fail()
                 .subscribe().with(client -> {
+                    timings.get().prepared(type.name(), System.nanoTime() - start);
                     if (client == null) {
-                        counters.blocked.increment();
+                        type.meters.blocked.increment();
                         slot.complete(null);
                         return;
                     }
@@ -113,16 +117,19 @@ final class Dispatcher {
                         return;
                     }
                     slot.complete(frame);
-                }, failure -> prepareFailed(type, identity, failure, slot));
+                }, failure -> {
+                    timings.get().prepared(type.name(), System.nanoTime() - start);
+                    prepareFailed(type, identity, failure, slot);
+                });
     }
 
     private <I> void prepareFailed(RegisteredType<I, ?, ?, ?> type, I identity, Throwable failure, Slot slot) {
         if (failure instanceof TimeoutException) {
-            counters.prepareTimeouts.increment();
+            type.meters.prepareTimeouts.increment();
             prepareLog.warn("prepare of type %s for %s took longer than %s; not delivered to it",
                     type.name(), type.identityText(identity), prepareTimeout);
         } else {
-            counters.prepareFailures.increment();
+            type.meters.prepareFailures.increment();
             prepareLog.warn("prepare of type %s for %s failed; not delivered to it: %s",
                     type.name(), type.identityText(identity), failure);
         }

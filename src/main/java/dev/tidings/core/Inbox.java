@@ -48,6 +48,10 @@ final class Inbox implements Transport.Receiver {
     public void skipped(String type) {
         counters.received.increment();
         counters.noListener.increment();
+        RegisteredType<?, ?, ?, ?> t = types.get(type);
+        if (t != null) {
+            t.meters.fromTransport.increment();
+        }
     }
 
     @Override
@@ -65,6 +69,7 @@ final class Inbox implements Transport.Receiver {
     private <I, K, S, C> void deliver(RegisteredType<I, K, S, C> type, Publication p) {
         Publication.Checked<I, K, S> n = (Publication.Checked<I, K, S>) p.checked;
         if (n == null) {
+            type.meters.fromTransport.increment();
             K key;
             try {
                 key = type.key(p.key());
@@ -86,7 +91,7 @@ final class Inbox implements Transport.Receiver {
             counters.noListener.increment();
             return;
         }
-        dispatcher.dispatch(type, n, p.payload(), p.notFor());
+        dispatcher.dispatch(type, n, p);
     }
 
     private void reject(Publication p, String why) {

@@ -14,6 +14,8 @@ public final class Publication {
     private final byte[] payload;
     private final NotFor notFor;
     private final Object origin;
+    /** {@link System#nanoTime()} when it was accepted, as near as this replica can tell. */
+    final long accepted;
     /** Set when this replica published it: already validated and decoded, so dispatch reads nothing again. */
     final Checked<?, ?, ?> checked;
 
@@ -28,16 +30,27 @@ public final class Publication {
      *     partition and offset); its {@code toString} is only called then; may be null
      */
     public Publication(String type, String key, byte[] payload, NotFor notFor, Object origin) {
-        this(type, key, payload, notFor, origin, null);
+        this(type, key, payload, notFor, origin, null, System.nanoTime());
     }
 
-    Publication(String type, String key, byte[] payload, NotFor notFor, Object origin, Checked<?, ?, ?> checked) {
+    /**
+     * A publication that another process accepted at {@code publishedAtMillis} (epoch
+     * milliseconds, e.g. a Kafka record's timestamp), so that delivery latency counts from then.
+     */
+    public Publication(String type, String key, byte[] payload, NotFor notFor, Object origin, long publishedAtMillis) {
+        this(type, key, payload, notFor, origin, null,
+                System.nanoTime() - Math.max(0, System.currentTimeMillis() - publishedAtMillis) * 1_000_000);
+    }
+
+    Publication(String type, String key, byte[] payload, NotFor notFor, Object origin, Checked<?, ?, ?> checked,
+            long accepted) {
         this.type = Objects.requireNonNull(type);
         this.key = key;
         this.payload = Objects.requireNonNull(payload);
         this.notFor = Objects.requireNonNull(notFor);
         this.origin = origin;
         this.checked = checked;
+        this.accepted = accepted;
     }
 
     public String type() {

@@ -16,6 +16,7 @@ final class RegisteredType<I, K, S, C> {
 
     final NotificationType<I, K, S, C> type;
     final ListenerRegistry registry = new ListenerRegistry();
+    final TypeMeters meters = new TypeMeters();
     private final String name;
     private final ObjectMapper mapper;
     /** Reads a payload strictly: a value followed by anything else is not a notification. */

@@ -12,8 +12,16 @@ import java.util.List;
 final class Slot implements ClientProcess.Outgoing {
 
     private final List<ClientProcess> targets = new ArrayList<>(2);
+    final TypeMeters meters;
+    /** {@link System#nanoTime()} when the notification was accepted, for the delivery latency. */
+    final long accepted;
     private volatile byte[] frame;
     private volatile boolean done;
+
+    Slot(TypeMeters meters, long accepted) {
+        this.meters = meters;
+        this.accepted = accepted;
+    }
 
     void target(ClientProcess client) {
         targets.add(client);

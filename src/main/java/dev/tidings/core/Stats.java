@@ -13,5 +13,13 @@ import java.util.Map;
  */
 public record Stats(int clients, int streams, Map<String, TypeStats> types, Map<String, Long> counters) {
 
-    public record TypeStats(int keys, long listens) {}
+    /**
+     * @param notifications taken in, by where from: {@code rest}, {@code java} (published here),
+     *     {@code transport} (read from the transport)
+     * @param deliveries events written to streams
+     * @param blocked identities a prepare blocked
+     * @param prepareFailures prepares that failed or timed out
+     */
+    public record TypeStats(int keys, long listens, Map<String, Long> notifications, long deliveries, long blocked,
+            long prepareFailures) {}
 }

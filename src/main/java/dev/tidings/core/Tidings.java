@@ -46,6 +46,7 @@ public class Tidings {
     private final Dispatcher dispatcher;
     private final Map<String, RegisteredType<?, ?, ?, ?>> types = new LinkedHashMap<>();
     private volatile boolean started;
+    private volatile Timings timings = Timings.NONE;
     private Transport transport;
     private OwnerRoute route;
 
@@ -64,8 +65,8 @@ public class Tidings {
         this.config = config;
         this.typeBeans = typeBeans;
         this.transports = transports;
-        this.clients = new ClientTable(config, counters, vertx);
-        this.dispatcher = new Dispatcher(mapper, config.prepare().timeout(), counters);
+        this.clients = new ClientTable(config, counters, () -> timings, vertx);
+        this.dispatcher = new Dispatcher(mapper, config.prepare().timeout(), () -> timings);
     }
 
     /** Starts before the application's own start-up observers, so that they may notify. */
@@ -255,13 +256,17 @@ public class Tidings {
             Caller caller) {
         K key = type.key(keyText);
         type.checkNotify(caller, key);
-        return publish(type, key, type.read(json), type.checkSize(json), notFor);
+        Uni<Void> published = publish(type, key, type.read(json), type.checkSize(json), notFor);
+        type.meters.fromRest.increment();
+        return published;
     }
 
     /** The Java API's notify: checked now, published by the returned {@code Uni}. */
     <I, K, S> Uni<Void> notify(NotificationType<I, K, S, ?> type, K key, S notification, NotFor notFor) {
         RegisteredType<I, K, S, ?> t = registered(type);
-        return publish(t, t.check(key), notification, t.encode(notification), notFor);
+        Uni<Void> published = publish(t, t.check(key), notification, t.encode(notification), notFor);
+        t.meters.fromJava.increment();
+        return published;
     }
 
     private <I, K, S> Uni<Void> publish(RegisteredType<I, K, S, ?> type, K key, S notification, byte[] payload,
@@ -271,7 +276,8 @@ public class Tidings {
         }
         Publication.Checked<I, K, S> checked = new Publication.Checked<>(key, notification, type.skipIdentity(notFor));
         counters.published.increment();
-        return transport.publish(new Publication(type.name(), type.keyText(key), payload, notFor, null, checked));
+        return transport.publish(new Publication(type.name(), type.keyText(key), payload, notFor, null, checked,
+                System.nanoTime()));
     }
 
     // ---- stats -----------------------------------------------------------------------------------
@@ -279,7 +285,15 @@ public class Tidings {
     public Stats stats() {
         start();
         Map<String, Stats.TypeStats> perType = new TreeMap<>();
-        types.forEach((name, t) -> perType.put(name, new Stats.TypeStats(t.registry.keys(), t.registry.listens())));
-        return new Stats(clients.size(), clients.streams(), perType, counters.snapshot());
+        types.forEach((name, t) -> perType.put(name, new Stats.TypeStats(t.registry.keys(), t.registry.listens(),
+                t.meters.notifications(), t.meters.deliveries.sum(), t.meters.blocked.sum(),
+                t.meters.prepareFailures.sum() + t.meters.prepareTimeouts.sum())));
+        List<TypeMeters> meters = types.values().stream().map(t -> t.meters).toList();
+        return new Stats(clients.size(), clients.streams(), perType, counters.snapshot(meters));
+    }
+
+    /** Reports delivery latencies and prepare durations to {@code timings} from now on (a metrics edge does). */
+    public void timeWith(Timings timings) {
+        this.timings = timings == null ? Timings.NONE : timings;
     }
 }

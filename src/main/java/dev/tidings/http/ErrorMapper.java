@@ -36,6 +36,16 @@ public class ErrorMapper {
         return json(status, code, message);
     }
 
+    /**
+     * A body that could not be read: the connection failed, or (HTTP/2, no declared length) it
+     * grew past quarkus.http.limits.max-body-size, which Quarkus has answered with a 413 already.
+     * The caller's doing, not a failure of ours: no stack trace.
+     */
+    @ServerExceptionMapper
+    public Response unreadable(java.io.IOException e) {
+        return json(400, "bad_request", "the body could not be read");
+    }
+
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
         LOG.error("Unexpected failure", e);

@@ -109,9 +109,11 @@ public class NotifResource {
                 .map(here -> Response.status(here ? 204 : 202).build());
     }
 
+    /** Who is connected and what is listened on: in JWT mode for the notifier and admin groups only. */
     @GET
     @Path("stats")
-    public Stats stats() {
+    public Stats stats(@Context HttpServerRequest request) {
+        callers.requireOperator(callers.forRequest(request));
         return tidings.stats();
     }
 

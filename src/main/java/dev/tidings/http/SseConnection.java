@@ -97,6 +97,15 @@ final class SseConnection implements ClientConnection {
         pending(64).appendString("event: closed\ndata: {\"reason\":\"" + reason + "\"}\n\n"); // close() flushes it
     }
 
+    /**
+     * This replica is shutting down: ends the stream without {@code event: closed} (which would
+     * mean "do not come back"), suggesting a reconnect after {@code retryMillis}, elsewhere.
+     */
+    synchronized void drain(long retryMillis) {
+        pending(32).appendString("retry: " + retryMillis + "\n\n");
+        close();
+    }
+
     /** The caller's token expired: says so and ends the stream; the client process stays for its grace period. */
     synchronized void expire() {
         ended("expired");

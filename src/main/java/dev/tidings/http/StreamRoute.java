@@ -6,6 +6,7 @@ import dev.tidings.core.TidingsException;
 import dev.tidings.core.TidingsException.Reason;
 import dev.tidings.identity.CallerResolver;
 import io.smallrye.mutiny.Multi;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -91,8 +92,38 @@ public class StreamRoute {
 
     private record ListenParam(String type, String key) {}
 
+    /** True once shutdown began: new streams are refused, open ones are being ended. */
+    private volatile boolean draining;
+
+    /**
+     * SIGTERM: readiness is already DOWN (Quarkus' shutdown delay), so the load balancer sends
+     * new streams elsewhere; those that still come get 503. Open streams are ended one by one,
+     * spread over most of the drain window, each with a {@code retry:} hint and no
+     * {@code event: closed}, so that their clients reconnect to the other replicas gradually.
+     */
+    void drain(@Observes ShutdownDelayInitiatedEvent event) {
+        draining = true;
+        List<SseConnection> open = new ArrayList<>(openElsewhere);
+        openByLoop.values().forEach(open::addAll);
+        long window = config.drain().toMillis() * 8 / 10;
+        long retry = config.retry().toMillis();
+        for (int i = 0; i < open.size(); i++) {
+            SseConnection c = open.get(i);
+            long at = open.size() == 1 ? 0 : window * i / (open.size() - 1);
+            vertx.setTimer(Math.max(1, at), id -> c.drain(retry / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(retry + 1)));
+        }
+        org.jboss.logging.Logger.getLogger(StreamRoute.class).infof(
+                "Shutting down: ending %d open streams over %s; new streams get 503", open.size(), config.drain());
+    }
+
     private void open(RoutingContext rc) {
         HttpServerRequest request = rc.request();
+        if (draining) {
+            Errors.write(rc.response(), new TidingsException(Reason.UNAVAILABLE,
+                    "this replica is shutting down; connect again (another replica takes over)", null,
+                    java.time.Duration.ofSeconds(1)));
+            return;
+        }
         Caller caller;
         List<ListenParam> listens;
         Long lastEventId;

@@ -73,10 +73,22 @@ public class CallerResolver {
         return Set.of(config.notifierGroup());
     }
 
-    /** Unlisten-identity, disconnect and stats are for services and operators: in JWT mode they need the notifier group. */
+    /** Unlisten-identity and disconnect are for services: in JWT mode they need the notifier group. */
     public void requireNotifier(Caller caller) {
         if (config.mode() == IdentityConfig.Mode.JWT && !caller.isIn(config.notifierGroup())) {
             throw new TidingsException(Reason.FORBIDDEN, "this needs the group " + config.notifierGroup());
+        }
+    }
+
+    /**
+     * Stats tell who is connected and what is listened on: in JWT mode they are for services and
+     * operators, the notifier group or the admin group.
+     */
+    public void requireOperator(Caller caller) {
+        if (config.mode() == IdentityConfig.Mode.JWT && !caller.isIn(config.notifierGroup())
+                && !caller.isIn(config.adminGroup())) {
+            throw new TidingsException(Reason.FORBIDDEN,
+                    "this needs the group " + config.notifierGroup() + " or " + config.adminGroup());
         }
     }
 

@@ -20,4 +20,8 @@ public interface IdentityConfig {
     /** The JWT group allowed to notify and to unlisten identities. */
     @WithDefault("notifier")
     String notifierGroup();
+
+    /** A JWT group for operators: it may read {@code /notif/stats}, as the notifier group may. */
+    @WithDefault("admin")
+    String adminGroup();
 }

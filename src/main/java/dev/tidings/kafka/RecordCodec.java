@@ -52,7 +52,7 @@ final class RecordCodec {
      * @throws IllegalArgumentException when the notfor headers are malformed
      */
     static Publication publication(String type, String key, ConsumerRecord<byte[], byte[]> r) {
-        return new Publication(type, key, r.value(), notFor(r.headers()), where(r));
+        return new Publication(type, key, r.value(), notFor(r.headers()), where(r), r.timestamp());
     }
 
     static NotFor notFor(Headers headers) {

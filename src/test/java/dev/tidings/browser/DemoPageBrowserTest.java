@@ -1,7 +1,9 @@
 package dev.tidings.browser;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -17,6 +19,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -80,6 +83,14 @@ class DemoPageBrowserTest {
     private static void chipListening(Browser b, String list, String key, boolean listening) {
         b.until(list + " " + key + " listening=" + listening,
                 d -> !d.findElements(By.cssSelector("#" + list + " li[data-key='" + key + "'][data-listening='" + listening + "']")).isEmpty());
+    }
+
+    /** Waits until the browser has received a response for a URL ending in path; adds every response it received to seen. */
+    private static void untilResponse(Browser b, List<String> seen, String path) {
+        b.until("a response for " + path, d -> {
+            seen.addAll(b.responses());
+            return seen.stream().anyMatch(r -> r.endsWith(path));
+        });
     }
 
     private static String enc(String s) {
@@ -199,6 +210,83 @@ class DemoPageBrowserTest {
         say(alice, room, "", "did you get this after the cut?");
         untilMessage(bob, "alice|false|did you get this after the cut?");
         assertEquals(List.of("alice|false|did you get this after the cut?"), messages(bob, ""));
+    }
+
+    @Test
+    void connectingUnderAnotherNameWhileTheFirstNamesListensArePendingJoinsTheRoomsShown() {
+        String room = unique("room");
+        String feed = unique("feed");
+        String me = unique("carol");
+        // The stream cannot open yet, so the listens of the name the page started with stay pending.
+        alice.block("*/notif/stream*");
+        try {
+            alice.open(base + "?as=" + enc(unique("first")) + "&rooms=" + enc(room) + "&feeds=" + enc(feed));
+            alice.until("first name not connected, its room and feed pending", d -> alice.js("return window.tidingsDemo.client") != null
+                    && !"open".equals(alice.find("#state").getAttribute("data-state"))
+                    && alice.find("#rooms li[data-key='" + room + "']").getAttribute("data-listening").equals("false")
+                    && alice.find("#feeds li[data-key='" + feed + "']").getAttribute("data-listening").equals("false"));
+            type(alice, "#identity", me);
+            alice.find("#connect").click();
+            alice.until("connecting as " + me, d -> d.getTitle().equals("Tidings demo: " + me));
+        } finally {
+            alice.block();
+        }
+
+        alice.until("open as " + me, d -> "open".equals(alice.find("#state").getAttribute("data-state")));
+        chipListening(alice, "rooms", room, true);
+        chipListening(alice, "feeds", feed, true);
+        restNotify("chat", room, Map.of("from", "server", "text", "for whoever is in the room"));
+        untilMessage(alice, "server|false|for whoever is in the room");
+        restNotify("feed", feed, Map.of("headline", "for whoever listens to the feed"));
+        alice.until("feed item shown", d -> alice.find("#feed-items").getText().contains("for whoever listens to the feed"));
+        assertEquals(List.of(room), alice.js("return [...document.querySelectorAll('#rooms li')].map(li => li.dataset.key)"));
+        String log = alice.find("#log").getText();
+        assertFalse(log.contains("cannot listen"), log);
+    }
+
+    @Test
+    void afterDisconnectTheRoomsShowAsNotListenedAndConnectJoinsThemAgain() {
+        String room = unique("room");
+        String feed = unique("feed");
+        demo(bob, "bob", room, feed);
+        WebElement chip = bob.find("#rooms li[data-key='" + room + "']");
+        assertEquals(List.of("1", "solid"), List.of(chip.getCssValue("opacity"), chip.getCssValue("border-top-style")));
+
+        bob.find("#disconnect").click();
+        bob.until("closed", d -> "closed".equals(bob.find("#state").getAttribute("data-state")));
+        chipListening(bob, "rooms", room, false);
+        chipListening(bob, "feeds", feed, false);
+        // as a person sees them: faded, with a dashed border
+        chip = bob.find("#rooms li[data-key='" + room + "']");
+        assertEquals(List.of("0.55", "dashed"), List.of(chip.getCssValue("opacity"), chip.getCssValue("border-top-style")));
+
+        bob.find("#connect").click();
+        bob.until("open again", d -> "open".equals(bob.find("#state").getAttribute("data-state")));
+        chipListening(bob, "rooms", room, true);
+        chipListening(bob, "feeds", feed, true);
+        restNotify("chat", room, Map.of("from", "server", "text", "after connecting again"));
+        untilMessage(bob, "server|false|after connecting again");
+    }
+
+    @Test
+    void pagesLoadTheirIconWithoutANotFoundInTheNetworkLog() {
+        try (Browser fresh = new Browser("network", WIDTH, HEIGHT, true)) {
+            List<String> seen = new ArrayList<>();
+            String room = unique("room");
+            fresh.open(base + "?as=" + enc(unique("dave")) + "&rooms=" + enc(room) + "&feeds=" + enc(unique("feed")));
+            untilResponse(fresh, seen, "/favicon.svg");
+            chipListening(fresh, "rooms", room, true);
+            // a page that links no icon (the bare test page) gets /favicon.ico
+            fresh.open(base + "bare.html?identity=dave");
+            untilResponse(fresh, seen, "/favicon.ico");
+            seen.addAll(fresh.responses());
+
+            assertEquals(List.of(), seen.stream().filter(r -> Integer.parseInt(r.substring(0, r.indexOf(' '))) >= 400).toList(), "all: " + seen);
+            assertTrue(seen.contains("200 " + base + "favicon.svg"), seen.toString());
+            assertTrue(seen.contains("200 " + base + "favicon.ico"), seen.toString());
+        }
+        given().get("/favicon.svg").then().statusCode(200).contentType(startsWith("image/svg+xml"));
+        given().get("/favicon.ico").then().statusCode(200).contentType(startsWith("image/"));
     }
 
     // ---- the picture --------------------------------------------------------------------------------

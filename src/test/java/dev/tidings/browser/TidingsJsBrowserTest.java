@@ -349,6 +349,26 @@ class TidingsJsBrowserTest {
     }
 
     @Test
+    void closingWhileListensAreBeingMadeAgainForANewProcessReportsNoError() {
+        String room = unique("room");
+        bareSlowToReconnect(bob, "bob", "chat:" + room);
+        String first = clientId(bob);
+
+        bob.block("*/notif/chat/listen*"); // the listen made again for the new process cannot get through
+        try {
+            dev.tidings.testing.Api.endProcessBehindItsStream("bob", first);
+            bob.untilJs("a new process, its listen pending",
+                    "return window.bare.t.state === 'open' && window.bare.t.clientId !== arguments[0]", first);
+            assertEquals(false, bob.js("return window.bare.t.listening('chat', arguments[0])", room));
+            assertEquals("closed", bob.jsAsync("window.bare.t.close().then(() => done(window.bare.t.state), e => done(e.message))"));
+        } finally {
+            bob.block();
+        }
+        // the page closed the client itself: no error to report, and no "missed" for listens never made
+        assertEquals(List.of(), bob.js("return window.bare.events.filter(e => e.kind === 'error' || e.kind === 'missed')"));
+    }
+
+    @Test
     void anUnlistenMadeByTheServerIsFollowedAndNotUndoneOnReconnect() throws Exception {
         String room = unique("room");
         String other = unique("other");

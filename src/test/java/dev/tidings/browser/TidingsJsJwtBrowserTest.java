@@ -96,6 +96,25 @@ class TidingsJsJwtBrowserTest {
     }
 
     @Test
+    void aStreamEndedByItsTokensExpiryResumesWithAFreshTokenAndLosesNothing() {
+        String key = "exp-" + UUID.randomUUID().toString().substring(0, 8);
+        String shortLived = Jwt.issuer("https://tidings.test").subject("alice")
+                .expiresAt(java.time.Instant.now().getEpochSecond() + 2).sign();
+        open("tokens=" + enc(shortLived + "," + token("alice")) + "&listen=" + enc("feed:" + key));
+        browser.untilJs("listen confirmed", "return window.bare.events.some(e => e.kind === 'listened')");
+        String id = (String) browser.js("return window.bare.t.clientId");
+        browser.untilJs("the stream ended at exp and came back",
+                "return window.bare.events.filter(e => e.kind === 'state' && e.state === 'open').length >= 2");
+        given().auth().oauth2(token("service", "notifier")).contentType(ContentType.JSON)
+                .body(Map.of("key", key, "notification", Map.of("text", "after expiry"))).post("/notif/feed/notify")
+                .then().statusCode(202);
+        browser.untilJs("notification after the fresh token", "return window.bare.got.some(n => n.key === arguments[0])", key);
+        assertEquals(id, browser.js("return window.bare.t.clientId"), "the same client process, resumed");
+        assertEquals(0L, browser.js("return window.bare.events.filter(e => e.kind === 'missed' || e.kind === 'error').length"));
+        browser.jsAsync("window.bare.t.close().then(() => done())");
+    }
+
+    @Test
     void withoutATokenThePageIsToldWhyAndKeepsTrying() {
         open("");
         browser.untilJs("401 reported twice (it retries)",

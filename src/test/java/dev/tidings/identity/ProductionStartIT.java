@@ -34,7 +34,7 @@ class ProductionStartIT {
     @Test
     void productionStartsInDemoModeWhenItIsSetExplicitly() throws Exception {
         Path log = Files.createTempFile("tidings-prod-demo", ".log");
-        Process p = new ProcessBuilder(List.of(javaBin(), "-Dquarkus.http.port=0", "-Dtidings.identity.mode=demo",
+        Process p = new ProcessBuilder(List.of(javaBin(), "-Dquarkus.http.port=0", "-Dtidings.identity.mode=demo", "-Dtidings.http.drain=1s",
                 "-jar", JAR.toString())).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))

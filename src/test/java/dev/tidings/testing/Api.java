@@ -100,4 +100,50 @@ public final class Api {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    /**
+     * Sends bytes exactly as given over a new connection and returns the answer as text: up to the
+     * end of its body when it has a Content-Length, else until the server closes. A server that
+     * answers and closes before taking everything (a refused body) is not an error here.
+     */
+    public static String exchange(byte[]... parts) {
+        try (java.net.Socket socket = new java.net.Socket(URI.create(RestAssured.baseURI).getHost(), RestAssured.port)) {
+            socket.setSoTimeout(20_000);
+            try {
+                for (byte[] part : parts) {
+                    socket.getOutputStream().write(part);
+                }
+                socket.getOutputStream().flush();
+            } catch (java.io.IOException e) {
+                // closed while we were sending: read what the server said
+            }
+            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+            java.io.InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[8192];
+            int n;
+            try {
+                while (!complete(answer.toString(java.nio.charset.StandardCharsets.ISO_8859_1)) && (n = in.read(buffer)) >= 0) {
+                    answer.write(buffer, 0, n);
+                }
+            } catch (java.io.IOException e) {
+                // reset after the answer: what came is the answer
+            }
+            return answer.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static boolean complete(String answer) {
+        int head = answer.indexOf("\r\n\r\n");
+        if (head < 0) {
+            return false;
+        }
+        for (String line : answer.substring(0, head).split("\r\n")) {
+            if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
+                return answer.length() - head - 4 >= Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return false;
+    }
 }

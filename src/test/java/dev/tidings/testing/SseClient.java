@@ -49,6 +49,7 @@ public final class SseClient implements AutoCloseable {
     private final InputStream body;
     private final List<Event> events = new CopyOnWriteArrayList<>();
     private final AtomicInteger comments = new AtomicInteger();
+    private final List<String> retries = new CopyOnWriteArrayList<>();
     private final AtomicReference<Throwable> readFailure = new AtomicReference<>();
     private volatile boolean ended;
 
@@ -107,6 +108,8 @@ public final class SseClient implements AutoCloseable {
                     event = line.substring(6).trim();
                 } else if (line.startsWith("id:")) {
                     id = line.substring(3).trim();
+                } else if (line.startsWith("retry:")) {
+                    retries.add(line.substring(6).trim());
                 } else if (line.startsWith("data:")) {
                     data.add(line.substring(5).stripLeading());
                 }
@@ -138,6 +141,11 @@ public final class SseClient implements AutoCloseable {
 
     public List<Event> events() {
         return List.copyOf(events);
+    }
+
+    /** Every {@code retry:} the server suggested, in order. */
+    public List<String> retries() {
+        return retries;
     }
 
     public int comments() {
