@@ -204,6 +204,25 @@ class KafkaTransportTest {
     }
 
     @Test
+    @Order(2)
+    void theKafkaClientsMetricsAreInPrometheusConsumerLagIncluded() throws Exception {
+        notify("metrics", "{}", NotFor.none()); // the producer has sent at least once
+        await().atMost(WAIT).untilAsserted(() -> {
+            String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+            // Micrometer's Kafka binder, bound by Quarkus to the connector's clients
+            assertTrue(metrics.contains("kafka_consumer_fetch_manager_records_lag_max"), "consumer lag");
+            assertTrue(metrics.contains("kafka_producer_record_send_total"), "producer sends");
+            assertTrue(metrics.contains("client_id=\"" + tidingsGroup() + "-consumer\""), "tagged with the replica's client id");
+        });
+    }
+
+    private String tidingsGroup() {
+        var consumer = kafka.<byte[], byte[]>getConsumer(KafkaChannels.IN);
+        Function<Consumer<byte[], byte[]>, String> groupOf = c -> c.groupMetadata().groupId();
+        return consumer.runOnPollingThread(groupOf).await().atMost(WAIT);
+    }
+
+    @Test
     @Order(1)
     void notifyComesBackThroughKafkaOnceAndInOrder() throws Exception {
         Client a = new Client("alice").listen(FEED, "k1");
