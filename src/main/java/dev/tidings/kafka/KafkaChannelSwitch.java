@@ -6,10 +6,9 @@ import io.smallrye.config.ConfigValue;
 import java.util.Set;
 
 /**
- * Switches the Kafka transport's two connector channels on with {@code tidings.transport=kafka}
- * and off otherwise: {@code mp.messaging.incoming.tidings-in.enabled} and
- * {@code mp.messaging.outgoing.tidings-out.enabled} follow {@code tidings.transport} unless they
- * are set (the connector's own default, true, does not count). A disabled channel is never created, so on the in-process transport (the default) the
+ * Switches the Kafka transport's connector channel on with {@code tidings.transport=kafka}
+ * and off otherwise: {@code mp.messaging.outgoing.tidings-out.enabled} follows
+ * {@code tidings.transport} unless it is set (the connector's own default, true, does not count). A disabled channel is never created, so on the in-process transport (the default) the
  * connector makes no Kafka client and tries no connection.
  *
  * <p>Registered in {@code META-INF/services/io.smallrye.config.ConfigSourceInterceptor}.
@@ -17,10 +16,8 @@ import java.util.Set;
 public class KafkaChannelSwitch implements ConfigSourceInterceptor {
 
     private static final Set<String> SWITCHES = Set.of(
-            "mp.messaging.incoming." + KafkaChannels.IN + ".enabled",
             "mp.messaging.outgoing." + KafkaChannels.OUT + ".enabled",
             // Quarkus reads the channels' settings under this name first
-            "quarkus.messaging.incoming." + KafkaChannels.IN + ".enabled",
             "quarkus.messaging.outgoing." + KafkaChannels.OUT + ".enabled");
 
     /** The ordinal of the connector's attribute defaults (SmallRye Config's default values), which this overrides. */

@@ -7,8 +7,7 @@ import dev.tidings.core.TidingsException;
 import dev.tidings.core.Transport;
 import io.quarkus.arc.lookup.LookupIfProperty;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.ChannelRegistry;
-import io.smallrye.reactive.messaging.PausableChannel;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaProducer;
 import jakarta.annotation.PreDestroy;
@@ -29,15 +28,14 @@ import org.jboss.logging.Logger;
  *   <li>One control topic (default {@code tidings.control}) for {@link Control} messages, as JSON
  *       (see {@link ControlCodec}).
  *   <li>Broadcast: every replica reads every record published after it started
- *       ({@link BroadcastConsumer}, channel {@value KafkaChannels#IN}).
+ *       ({@link BroadcastConsumer}, a plain Kafka consumer: see there why).
  *   <li>A publish completes once the broker acknowledged the record, or fails with
  *       {@link TidingsException.Reason#UNAVAILABLE} within {@code tidings.kafka.send-timeout}
  *       ({@link KafkaPublisher}, channel {@value KafkaChannels#OUT}).
  * </ul>
  *
- * <p>At start it maps the registered types to topics (the channels' configuration,
- * {@link KafkaChannels}), then, in the background, makes sure the topics exist ({@link TopicAdmin})
- * before the incoming channel, paused until then, subscribes to them.
+ * <p>At start it maps the registered types to topics ({@link Topics}), then, in the background,
+ * makes sure the topics exist ({@link TopicAdmin}) before the consumer starts reading them.
  */
 @ApplicationScoped
 @LookupIfProperty(name = "tidings.transport", stringValue = "kafka")
@@ -56,49 +54,46 @@ public class KafkaTransport implements Transport {
     private final KafkaPublisher publisher;
     private final BroadcastConsumer consumer;
     private final TopicAdmin admin;
-    private final ChannelRegistry registry;
     private final KafkaClientService clients;
+    private final Map<String, Object> kafka;
 
     private volatile Topics topics;
+    private volatile Receiver receiver;
     private volatile boolean running;
     private volatile boolean reading;
 
     @Inject
     public KafkaTransport(KafkaTransportConfig config, ObjectMapper mapper, KafkaChannels channels, KafkaPublisher publisher,
-            BroadcastConsumer consumer, TopicAdmin admin, ChannelRegistry registry, KafkaClientService clients) {
+            BroadcastConsumer consumer, TopicAdmin admin, KafkaClientService clients,
+            @Identifier("default-kafka-broker") Map<String, Object> kafka) {
         this.config = config;
         this.controls = new ControlCodec(mapper);
         this.channels = channels;
         this.publisher = publisher;
         this.consumer = consumer;
         this.admin = admin;
-        this.registry = registry;
         this.clients = clients;
+        this.kafka = kafka;
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------
 
-    /** Called by Tidings at start, before the connector creates the channels (which read {@link #topicsInUse}). */
+    /** Called by Tidings at start: maps types to topics, then, in the background, makes sure they exist and starts reading. */
     @Override
     public synchronized void start(Receiver receiver) {
         Topics t = Topics.of(receiver.types(), config);
-        consumer.start(receiver, t, controls, config.sendTimeout());
+        this.receiver = receiver;
         topics = t;
         running = true;
-        admin.start(t, channels.groupId() + "-admin", this::startReading);
-        LOG.infof("Kafka transport %s: topics %s, control topic %s, send timeout %s", channels.groupId(), t.byType(),
+        admin.start(t, channels.clientId() + "-admin", this::startReading);
+        LOG.infof("Kafka transport %s: topics %s, control topic %s, send timeout %s", channels.clientId(), t.byType(),
                 t.control(), config.sendTimeout());
     }
 
-    /** Once the topics exist: lets the incoming channel subscribe, and fetches the producer's metadata. */
+    /** Once the topics exist (or were created): starts the consumer, and fetches the producer's metadata. */
     private boolean startReading() {
-        PausableChannel in = registry.getPausable(KafkaChannels.IN);
-        if (in == null) {
-            return false; // the connector has not created the channel yet
-        }
-        in.resume();
+        consumer.start(receiver, topics, controls, kafka, channels.clientId());
         reading = true;
-        admin.everySecond(() -> consumer.watchConnection(admin.bootstrapServers()));
         KafkaProducer<byte[], byte[]> producer = clients.getProducer(KafkaChannels.OUT);
         if (producer != null) {
             // so that the first notify does not wait for it
@@ -156,14 +151,14 @@ public class KafkaTransport implements Transport {
         return running;
     }
 
-    /** True once the incoming channel was let go (the topics existed, or were created). */
+    /** True once the consumer was started (the topics existed, or were created). */
     boolean reading() {
         return reading;
     }
 
-    /** This replica's consumer group, of which it is the only member. */
-    String consumerGroup() {
-        return channels.groupId();
+    /** This replica's Kafka client id prefix. */
+    String clientId() {
+        return channels.clientId();
     }
 
     BroadcastConsumer consumer() {

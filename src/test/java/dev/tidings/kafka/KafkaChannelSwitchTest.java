@@ -9,17 +9,16 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The connector's channels follow {@code tidings.transport} unless they are switched explicitly. */
+/** The connector's channel follows {@code tidings.transport} unless they are switched explicitly. */
 class KafkaChannelSwitchTest {
 
-    private static final String IN = "mp.messaging.incoming.tidings-in.enabled";
     private static final String OUT = "mp.messaging.outgoing.tidings-out.enabled";
 
     private static SmallRyeConfig config(Map<String, String> properties) {
         return new SmallRyeConfigBuilder()
                 .withInterceptors(new KafkaChannelSwitch())
                 // the connector's attribute default, which does not count as a setting
-                .withDefaultValue(IN, "true").withDefaultValue(OUT, "true")
+                .withDefaultValue(OUT, "true")
                 .withSources(new PropertiesConfigSource(new HashMap<>(properties), "test", 250))
                 .build();
     }
@@ -27,21 +26,19 @@ class KafkaChannelSwitchTest {
     @Test
     void offOnTheLocalTransport() {
         SmallRyeConfig c = config(Map.of());
-        assertEquals(false, c.getValue(IN, Boolean.class));
         assertEquals(false, c.getValue(OUT, Boolean.class));
-        assertEquals(false, config(Map.of("tidings.transport", "local")).getValue(IN, Boolean.class));
+        assertEquals(false, config(Map.of("tidings.transport", "local")).getValue(OUT, Boolean.class));
     }
 
     @Test
     void onWithKafka() {
         SmallRyeConfig c = config(Map.of("tidings.transport", "kafka"));
-        assertEquals(true, c.getValue(IN, Boolean.class));
         assertEquals(true, c.getValue(OUT, Boolean.class));
     }
 
     @Test
     void anExplicitSettingWins() {
-        assertEquals(false, config(Map.of("tidings.transport", "kafka", IN, "false")).getValue(IN, Boolean.class));
+        assertEquals(false, config(Map.of("tidings.transport", "kafka", OUT, "false")).getValue(OUT, Boolean.class));
         assertEquals(true, config(Map.of(OUT, "true")).getValue(OUT, Boolean.class));
     }
 
