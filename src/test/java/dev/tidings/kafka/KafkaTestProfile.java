@@ -17,6 +17,7 @@ public class KafkaTestProfile implements QuarkusTestProfile {
                 "tidings.kafka.send-timeout", "2s",
                 "tidings.kafka.topics.kt-other", "custom.other-topic",
                 "tidings.kafka.health-timeout", "1s",
+                "tidings.kafka.metadata-refresh", "2s",
                 "tidings.limits.max-payload", "1024",
                 "quarkus.log.category.\"org.apache.kafka\".level", "WARN");
     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tidings.core.Caller;
@@ -13,11 +15,11 @@ import dev.tidings.core.ClientConnection;
 import dev.tidings.core.NotFor;
 import dev.tidings.core.Tidings;
 import dev.tidings.core.TidingsException;
-import dev.tidings.core.TidingsException;
 import dev.tidings.kafka.testing.KafkaBroker;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +30,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -61,6 +66,9 @@ class KafkaTransportTest {
 
     @Inject
     Instance<KafkaTransport> transport;
+
+    @Inject
+    KafkaClientService kafka;
 
     private static KafkaProducer<byte[], byte[]> outside;
 
@@ -166,8 +174,42 @@ class KafkaTransportTest {
     }
 
     private void send(String topic, String key, String value, RecordHeader... headers) throws Exception {
-        outside.send(new ProducerRecord<>(topic, null, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        send(topic, null, key, value, headers);
+    }
+
+    private void send(String topic, Integer partition, String key, String value, RecordHeader... headers) throws Exception {
+        outside.send(new ProducerRecord<>(topic, partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 value == null ? null : value.getBytes(StandardCharsets.UTF_8), List.of(headers))).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Order(0)
+    void theConnectorPublishesAndAPlainConsumerReadsEveryPartition() {
+        assertNotNull(kafka.getProducer(KafkaChannels.OUT), "the connector's producer");
+        // the connector's own checks for its channel next to the transport's
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'SmallRye Reactive Messaging - readiness check' }.data.'tidings-out'", equalTo("[OK]"))
+                .body("checks.find { it.name == 'tidings-transport' }.data.state", equalTo("reading"))
+                .body("checks.find { it.name == 'tidings-transport' }.data.partitions", equalTo(15));
+        String client = given().get("/q/health/ready").then().extract().path("checks.find { it.name == 'tidings-transport' }.data.client");
+        assertTrue(client.startsWith("tidings-") && client.length() > "tidings-".length() + 30, "client ids of its own: " + client);
+        given().get("/q/health/live").then().statusCode(200)
+                .body("checks.find { it.name == 'tidings-consumer' }.status", equalTo("UP"));
+    }
+
+    @Test
+    @Order(2)
+    void theKafkaClientsMetricsAreInPrometheusConsumerLagIncluded() throws Exception {
+        notify("metrics", "{}", NotFor.none()); // the producer has sent at least once
+        await().atMost(WAIT).untilAsserted(() -> {
+            String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+            // Micrometer's Kafka binder, bound by Quarkus to the connector's clients
+            assertTrue(metrics.contains("kafka_consumer_fetch_manager_records_lag_max"), "consumer lag");
+            assertTrue(metrics.contains("kafka_producer_record_send_total"), "producer sends");
+            String client = given().get("/q/health/ready").then().extract().path("checks.find { it.name == 'tidings-transport' }.data.client");
+            assertTrue(metrics.contains("client_id=\"" + client + "-consumer\""), "the broadcast consumer's, tagged with its client id");
+            assertTrue(metrics.contains("client_id=\"" + client + "-producer\""), "the connector's producer's");
+        });
     }
 
     @Test
@@ -262,6 +304,23 @@ class KafkaTransportTest {
     }
 
     @Test
+    @Order(4)
+    void recordsForKeysNobodyListensOnAreSkippedAndCounted() throws Exception {
+        Client a = new Client("alice").listen(FEED, "heard");
+        long noListener = counter("noListener");
+        long bad = counter("badPublications");
+        for (int i = 0; i < 100; i++) {
+            send("tidings.kt-feed", "unheard-" + i, i % 2 == 0 ? "{\"n\":" + i + "}" : "not even JSON: never read");
+        }
+        send("tidings.kt-feed", "heard", "{\"after\":\"the unheard\"}");
+        awaitData(a, "heard={\"after\":\"the unheard\"}");
+        await("unheard records counted").atMost(WAIT).until(() -> counter("noListener") - noListener == 100);
+        assertEquals(bad, counter("badPublications"), "a value nobody listens to is never parsed");
+        assertEquals(List.of("heard={\"after\":\"the unheard\"}"), a.data);
+        a.end();
+    }
+
+    @Test
     @Order(5)
     void controlMessagesCrossTheControlTopic() throws Exception {
         Client a1 = new Client("alice").listen(FEED, "ctl");
@@ -344,6 +403,25 @@ class KafkaTransportTest {
         });
         awaitData(a, "outage={\"after\":" + attempt[0] + "}");
         assertFalse(a.data.contains("outage={\"during\":true}"));
+        a.end();
+    }
+
+    @Test
+    @Order(8)
+    void aPartitionAddedLaterIsReadFromItsBeginning() throws Exception {
+        Client a = new Client("alice").listen(FEED, "late");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.shared().bootstrapServers()))) {
+            int partitions = admin.describeTopics(List.of("tidings.kt-feed")).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get("tidings.kt-feed").partitions().size();
+            admin.createPartitions(Map.of("tidings.kt-feed", NewPartitions.increaseTo(partitions + 1))).all().get(10, TimeUnit.SECONDS);
+            // written to the new partition at once, before this replica's consumer can know of it
+            send("tidings.kt-feed", partitions, "late", "{\"in\":\"the new partition\"}");
+        }
+        awaitData(a, "late={\"in\":\"the new partition\"}");
+        await("ready, reading the new partition too").atMost(WAIT).until(() -> {
+            var r = given().get("/q/health/ready");
+            return r.statusCode() == 200 && r.jsonPath().getInt("checks.find { it.name == 'tidings-transport' }.data.partitions") == 16;
+        });
         a.end();
     }
 }

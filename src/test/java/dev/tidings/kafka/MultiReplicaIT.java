@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -146,7 +148,39 @@ class MultiReplicaIT {
         }
     }
 
+    private static JsonNode transportCheck(Replica replica) {
+        try {
+            JsonNode checks = JSON.readTree(replica.get("/q/health/ready").body()).get("checks");
+            for (JsonNode check : checks) {
+                if (check.get("name").asText().equals("tidings-transport")) {
+                    return check.get("data");
+                }
+            }
+            throw new IllegalStateException("no tidings-transport check");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+    }
+
     // ---- the behaviour ---------------------------------------------------------------------------------
+
+    @Test
+    @Order(0)
+    void everyReplicaReadsEveryPartitionWithClientIdsOfItsOwn() throws Exception {
+        List<String> ids = replicas.stream().map(r -> transportCheck(r).get("client").asText()).toList();
+        assertEquals(3, ids.stream().distinct().count(), "one client id per replica: " + ids);
+        try (Admin admin = admin()) {
+            int partitions = admin.describeTopics(List.of("tidings.feed", "tidings.chat", "tidings.control")).allTopicNames()
+                    .get(10, TimeUnit.SECONDS).values().stream().mapToInt(d -> d.partitions().size()).sum();
+            for (Replica r : replicas) {
+                assertEquals(partitions, transportCheck(r).get("partitions").asInt(), r + " reads every partition");
+            }
+        }
+    }
 
     @Test
     @Order(1)
@@ -355,5 +389,33 @@ class MultiReplicaIT {
         awaitData(ann0, "feed", "down", after);
         awaitData(ben1, "feed", "down", after);
         assertFalse(data(ann0, "feed", "down").contains("{\"during\":true}"));
+    }
+
+    @Test
+    @Order(9)
+    void aFrozenReplicaGoesOnWhereItStopped() throws Exception {
+        SseClient gus2 = stream(r(2), "gus", "feed:lost");
+        SseClient hal0 = stream(r(0), "hal", "feed:lost");
+        notifyOk(r(0), "feed", "lost", Map.of("n", 0));
+        awaitData(gus2, "feed", "lost", "{\"n\":0}");
+        List<String> sent = new ArrayList<>(List.of("{\"n\":0}"));
+        // as a long GC pause or a network partition looks to the broker: there is no group to lose
+        r(2).freeze();
+        try {
+            for (int i = 1; i <= 5; i++) {
+                notifyOk(r(i % 2), "feed", "lost", Map.of("n", i));
+                sent.add("{\"n\":" + i + "}");
+            }
+            awaitData(hal0, "feed", "lost", "{\"n\":5}");
+        } finally {
+            r(2).thaw();
+        }
+        awaitData(gus2, "feed", "lost", "{\"n\":5}");
+        notifyOk(r(1), "feed", "lost", Map.of("n", "after"));
+        sent.add("{\"n\":\"after\"}");
+        awaitData(gus2, "feed", "lost", "{\"n\":\"after\"}");
+        assertEquals(sent, data(gus2, "feed", "lost"), "every notification once, in order");
+        assertEquals(sent, data(hal0, "feed", "lost"));
+        r(2).awaitReady();
     }
 }
