@@ -2,6 +2,9 @@ package dev.tidings.kafka;
 
 import dev.tidings.core.Control;
 import dev.tidings.core.LogLimiter;
+import dev.tidings.core.Position;
+import dev.tidings.core.Publication;
+import dev.tidings.core.Replay;
 import dev.tidings.core.Transport.Receiver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -9,13 +12,17 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import io.smallrye.mutiny.Uni;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -27,6 +34,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
 import org.jboss.logging.Logger;
 
 /**
@@ -68,6 +76,13 @@ public class BroadcastConsumer {
     private volatile Throwable died;
     private volatile Set<String> missingTopics = Set.of();
     private volatile Set<TopicPartition> assigned = Set.of();
+    /** The recent records of each partition read, and how far they are handed over: for recoveries. */
+    private final Map<TopicPartition, PartitionTail> tails = new ConcurrentHashMap<>();
+    private final Map<String, PartitionTail> tailsByLog = new ConcurrentHashMap<>();
+    /** Partitions per topic, for {@link #logOf}. */
+    private final Map<String, String[]> logIds = new ConcurrentHashMap<>();
+    private TopicAdmin admin;
+    private LogReader reader;
     private final AtomicLong badControls = new AtomicLong();
     /** Consumer thread only: since when it has had no connection to the broker (0: connected). */
     private long disconnectedSince;
@@ -85,8 +100,10 @@ public class BroadcastConsumer {
      * @param kafka every {@code kafka.*} property without its prefix (Quarkus' default Kafka configuration)
      * @param clientId this replica's client id prefix
      */
-    synchronized void start(Receiver receiver, Topics topics, ControlCodec controls, Map<String, Object> kafka, String clientId) {
+    synchronized void start(Receiver receiver, Topics topics, ControlCodec controls, Map<String, Object> kafka, String clientId,
+            TopicAdmin admin) {
         this.hub = receiver;
+        this.admin = admin;
         this.topics = topics;
         this.controls = controls;
         Map<String, Object> props = new HashMap<>();
@@ -106,6 +123,7 @@ public class BroadcastConsumer {
         // partitionsFor answers from the client's metadata: it must be as fresh as the refresh looking for added partitions
         props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, Long.toString(Math.max(1, config.metadataRefresh().toMillis())));
         properties = props;
+        reader = new LogReader(props, clientId, config.recovery().readTimeout());
         bootstrapServers = String.valueOf(props.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG));
         running = true;
         thread = new Thread(this::consume, "tidings-kafka-consumer");
@@ -128,6 +146,7 @@ public class BroadcastConsumer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        reader.close();
     }
 
     // ---- the consumer thread ---------------------------------------------------------------------------
@@ -156,8 +175,18 @@ public class BroadcastConsumer {
                     }
                     ConsumerRecords<byte[], byte[]> records = c.poll(POLL);
                     watchConnection(c, now);
-                    for (ConsumerRecord<byte[], byte[]> r : records) {
-                        handle(r);
+                    for (TopicPartition tp : records.partitions()) {
+                        List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+                        PartitionTail tail = tails.get(tp);
+                        if (tail == null) {
+                            list.forEach(r -> handle(r, null));
+                            continue;
+                        }
+                        tail.addAll(list);
+                        for (ConsumerRecord<byte[], byte[]> r : list) {
+                            handle(r, tail);
+                            tail.handled = r.offset();
+                        }
                     }
                 } catch (WakeupException | InterruptException e) {
                     if (!running) {
@@ -224,6 +253,7 @@ public class BroadcastConsumer {
         if (fresh.isEmpty() && all.equals(current)) {
             return current;
         }
+        Map<String, Long> epochs = epochs(fresh, timeout);
         c.assign(all);
         assigned = Set.copyOf(all);
         if (fresh.isEmpty()) {
@@ -231,16 +261,45 @@ public class BroadcastConsumer {
         }
         if (initial) {
             c.seekToEnd(fresh);
-            // resolve the positions now (a failure retries the whole start), so that nothing
-            // published once this replica is ready is missed
-            for (TopicPartition tp : fresh) {
-                c.position(tp, timeout);
-            }
         } else {
             c.seekToBeginning(fresh);
             LOG.infof("Kafka transport now also reads %s, from their beginning", fresh);
         }
+        // resolve the positions now (a failure retries), so that nothing published once this
+        // replica is ready is missed, and recoveries know where this replica started reading
+        for (TopicPartition tp : fresh) {
+            long position = c.position(tp, timeout);
+            PartitionTail tail = new PartitionTail(logId(tp), epochs.get(tp.topic()), config.recovery().tailRecords());
+            tail.startAt(position);
+            tails.put(tp, tail);
+            tailsByLog.put(tail.log, tail);
+        }
+        Map<String, Integer> counts = new HashMap<>();
+        all.forEach(tp -> counts.merge(tp.topic(), 1, Integer::sum));
+        counts.forEach((topic, n) -> {
+            String[] ids = new String[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = logId(new TopicPartition(topic, i));
+            }
+            logIds.put(topic, ids);
+        });
         return assigned;
+    }
+
+    /** The epoch of each fresh partition's topic: from the topic's id, which a topic created again does not keep. */
+    private Map<String, Long> epochs(Set<TopicPartition> fresh, Duration timeout) {
+        Set<String> names = new TreeSet<>();
+        fresh.forEach(tp -> names.add(tp.topic()));
+        Map<String, Long> epochs = new HashMap<>();
+        if (!names.isEmpty()) {
+            admin.topicIds(names, timeout).forEach((topic, id) ->
+                    epochs.put(topic, id.getMostSignificantBits() ^ id.getLeastSignificantBits()));
+        }
+        return epochs;
+    }
+
+    static String logId(TopicPartition tp) {
+        return tp.topic() + "/" + tp.partition();
     }
 
     /** Quick retries while topics are missing (just created, or waiting for someone to create them). */
@@ -288,7 +347,7 @@ public class BroadcastConsumer {
 
     // ---- records ---------------------------------------------------------------------------------------
 
-    private void handle(ConsumerRecord<byte[], byte[]> r) {
+    private void handle(ConsumerRecord<byte[], byte[]> r, PartitionTail tail) {
         Receiver hub = this.hub;
         try {
             String type = topics.typeOf(r.topic());
@@ -306,7 +365,8 @@ public class BroadcastConsumer {
             } else if (!hub.listensOn(type, key)) {
                 hub.skipped(type);
             } else {
-                hub.onPublication(RecordCodec.publication(type, key, r));
+                Publication p = RecordCodec.publication(type, key, r);
+                hub.onPublication(tail == null ? p : p.at(new Position(tail.log, tail.epoch, r.offset())));
             }
         } catch (RuntimeException e) {
             hub.rejected(RecordCodec.where(r), e.getMessage());
@@ -323,6 +383,63 @@ public class BroadcastConsumer {
             return;
         }
         hub.onControl(control);
+    }
+
+    // ---- recovery ------------------------------------------------------------------------------------
+
+    /** The log of a key of a type: the partition the producer's default partitioner puts it in. */
+    String logOf(String topic, String key) {
+        String[] ids = logIds.get(topic);
+        if (ids == null) {
+            return null;
+        }
+        return ids[Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % ids.length];
+    }
+
+    /** Where a log stands on this replica; null when this replica does not read it. */
+    Position position(String log) {
+        PartitionTail tail = tailsByLog.get(log);
+        return tail == null ? null : new Position(log, tail.epoch, tail.handled);
+    }
+
+    /**
+     * The publications on {@code keys} after {@code afterOffset} in a log, from the in-memory tail
+     * when it reaches back that far, else read back from the broker (one shared reader).
+     */
+    Uni<Replay> replay(String log, long epoch, long afterOffset, Set<String> keys) {
+        PartitionTail tail = tailsByLog.get(log);
+        if (tail == null || tail.epoch != epoch) {
+            return Uni.createFrom().item(Replay.lost(Replay.EPOCH));
+        }
+        String type = topics.typeOf(log.substring(0, log.lastIndexOf('/')));
+        PartitionTail.Slice slice = tail.after(afterOffset);
+        if (slice != null) {
+            return Uni.createFrom().item(Replay.of(publications(type, tail, slice.records(), keys), slice.end()));
+        }
+        long upTo = tail.handled;
+        TopicPartition tp = new TopicPartition(log.substring(0, log.lastIndexOf('/')),
+                Integer.parseInt(log.substring(log.lastIndexOf('/') + 1)));
+        return Uni.createFrom().completionStage(() -> reader.read(tp, afterOffset, upTo))
+                .map(read -> read.records() == null ? Replay.lost(Replay.RETENTION)
+                        : Replay.of(publications(type, tail, read.records(), keys), upTo));
+    }
+
+    /** The records on the keys asked for, as publications at their positions; records rejected live are left out again. */
+    private static List<Publication> publications(String type, PartitionTail tail, List<ConsumerRecord<byte[], byte[]>> records,
+            Set<String> keys) {
+        List<Publication> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            String key = RecordCodec.key(r);
+            if (key == null || r.value() == null || !keys.contains(key)) {
+                continue;
+            }
+            try {
+                out.add(RecordCodec.publication(type, key, r).at(new Position(tail.log, tail.epoch, r.offset())));
+            } catch (IllegalArgumentException e) {
+                // bad notfor headers: rejected (and counted) when it was read live
+            }
+        }
+        return out;
     }
 
     // ---- state, for readiness --------------------------------------------------------------------------

@@ -2,7 +2,9 @@ package dev.tidings.kafka;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tidings.core.Control;
+import dev.tidings.core.Position;
 import dev.tidings.core.Publication;
+import dev.tidings.core.Replay;
 import dev.tidings.core.TidingsException;
 import dev.tidings.core.Transport;
 import io.quarkus.arc.lookup.LookupIfProperty;
@@ -16,6 +18,7 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -92,7 +95,7 @@ public class KafkaTransport implements Transport {
 
     /** Once the topics exist (or were created): starts the consumer, and fetches the producer's metadata. */
     private boolean startReading() {
-        consumer.start(receiver, topics, controls, kafka, channels.clientId());
+        consumer.start(receiver, topics, controls, kafka, channels.clientId(), admin);
         reading = true;
         KafkaProducer<byte[], byte[]> producer = clients.getProducer(KafkaChannels.OUT);
         if (producer != null) {
@@ -138,6 +141,26 @@ public class KafkaTransport implements Transport {
     @Override
     public boolean distributed() {
         return true;
+    }
+
+    // ---- recovery ----------------------------------------------------------------------------------
+
+    /** {@code topic/partition}: the partition Kafka's default partitioner puts the key in. */
+    @Override
+    public String logOf(String type, String key) {
+        Topics t = topics;
+        String topic = t == null ? null : t.topicOf(type);
+        return topic == null ? null : consumer.logOf(topic, key);
+    }
+
+    @Override
+    public Position position(String log) {
+        return consumer.position(log);
+    }
+
+    @Override
+    public Uni<Replay> replay(String log, long epoch, long afterOffset, Set<String> keys) {
+        return consumer.replay(log, epoch, afterOffset, keys);
     }
 
     // ---- state -------------------------------------------------------------------------------------

@@ -49,4 +49,28 @@ public interface KafkaTransportConfig {
     /** How often the consumer looks for partitions added to the topics while running. */
     @WithDefault("30s")
     Duration metadataRefresh();
+
+    /**
+     * {@code retention.ms} of the topics created at start: how far back a client's cursor can
+     * recover from the log (docs/kafka.md, "Recovery"). Topics that exist already keep theirs.
+     */
+    @WithDefault("1h")
+    Duration retention();
+
+    /** Recovery by cursor after a client moved replica. */
+    Recovery recovery();
+
+    interface Recovery {
+
+        /**
+         * Records of each partition kept in memory, as read, for recoveries: a cursor within them
+         * is served without asking the broker; an older one is read back from the topic.
+         */
+        @WithDefault("5000")
+        int tailRecords();
+
+        /** How long reading older records back from the broker may take before the keys are reported missed. */
+        @WithDefault("10s")
+        Duration readTimeout();
+    }
 }

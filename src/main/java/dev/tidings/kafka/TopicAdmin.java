@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,8 @@ import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
@@ -97,7 +100,8 @@ public class TopicAdmin {
             List<NewTopic> create = new ArrayList<>();
             for (String topic : topics) {
                 if (!existing.contains(topic)) {
-                    create.add(new NewTopic(topic, config.partitions(), config.replicationFactor()));
+                    create.add(new NewTopic(topic, config.partitions(), config.replicationFactor())
+                            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(config.retention().toMillis()))));
                 }
             }
             if (create.isEmpty() || !config.createTopics()) {
@@ -161,6 +165,25 @@ public class TopicAdmin {
             }
             return all;
         });
+    }
+
+    /**
+     * The ids of the given topics, waiting at most {@code timeout} (on the caller's thread: the
+     * consumer's, never an event loop). A topic deleted and created again has a new id.
+     */
+    Map<String, Uuid> topicIds(Collection<String> topics, Duration timeout) {
+        try {
+            Map<String, Uuid> ids = new HashMap<>();
+            admin.describeTopics(topics, new DescribeTopicsOptions().timeoutMs((int) Math.max(1, timeout.toMillis())))
+                    .allTopicNames().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)
+                    .forEach((name, d) -> ids.put(name, d.topicId()));
+            return ids;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing topics " + topics, e);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot describe topics " + topics + ": " + e, e);
+        }
     }
 
     /** The topics found missing by the last {@link #partitions} call. */

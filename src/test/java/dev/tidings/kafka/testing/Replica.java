@@ -94,6 +94,16 @@ public final class Replica implements AutoCloseable {
         }
     }
 
+    /** Kills the process at once (SIGKILL), as a crash or an OOM kill would: no drain, no goodbye. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Freezes the process (SIGSTOP), as a long pause or a network partition would look to the broker. */
     public void freeze() {
         signal("STOP");

@@ -1,0 +1,327 @@
+package dev.tidings.kafka;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tidings.kafka.testing.KafkaBroker;
+import dev.tidings.kafka.testing.Replica;
+import dev.tidings.testing.SseClient;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Recovery by cursor across replicas on a real broker, with replicas as separate processes killed
+ * with SIGKILL: a client that reopens its stream on another replica with its last event id gets
+ * every notification it missed exactly once, in order, prepared for it there, then the live ones;
+ * and where the log cannot serve the cursor, it is told which keys may have gaps.
+ */
+class KafkaRecoveryIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Map<String, String> SETTINGS = Map.of(
+            "tidings.kafka.send-timeout", "2s",
+            "tidings.kafka.health-timeout", "1s",
+            "tidings.client.grace", "5s");
+
+    private static KafkaBroker broker;
+    private final List<Replica> replicas = new ArrayList<>();
+    private final List<SseClient> streams = new ArrayList<>();
+
+    @BeforeAll
+    static void startBroker() {
+        broker = KafkaBroker.shared();
+    }
+
+    @AfterEach
+    void stopAll() {
+        streams.forEach(SseClient::close);
+        replicas.forEach(Replica::close);
+    }
+
+    private Replica replica(String name) {
+        Replica r = Replica.launch(name, broker.bootstrapServers(), SETTINGS);
+        replicas.add(r);
+        return r;
+    }
+
+    /** A stream as an identity with its listens in the URL, as a native EventSource reconnects; the cursor is optional. */
+    private SseClient stream(Replica replica, String identity, String cursor, String... listens) {
+        String query = List.of(listens).stream()
+                .map(l -> "listen=" + URLEncoder.encode(l, StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        SseClient s = cursor == null
+                ? SseClient.open(replica.uri("/notif/stream?" + query), "X-Identity", identity)
+                : SseClient.open(replica.uri("/notif/stream?" + query), "X-Identity", identity, "Last-Event-ID", cursor);
+        streams.add(s);
+        assertEquals(200, s.status());
+        s.clientId();
+        return s;
+    }
+
+    /** The id of the last event that carried one: what a browser sends as Last-Event-ID. */
+    private static String lastCursor(SseClient s) {
+        String cursor = null;
+        for (SseClient.Event e : s.events()) {
+            if (e.id() != null && !e.id().isEmpty()) {
+                cursor = e.id();
+            }
+        }
+        assertNotNull(cursor, "the stream carried an event id");
+        return cursor;
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int notify(Replica replica, String type, String key, Object notification, Map<String, String> notFor) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("key", key);
+        body.put("notification", notification);
+        if (notFor != null) {
+            body.put("notfor", notFor);
+        }
+        return replica.post("/notif/" + type + "/notify", json(body)).status();
+    }
+
+    private static List<String> data(SseClient s, String type, String key) {
+        return s.dataOn(type, key).stream().map(JsonNode::toString).toList();
+    }
+
+    private static List<JsonNode> missed(SseClient s) {
+        return s.events().stream().filter(e -> e.event().equals("missed")).map(SseClient.Event::json).toList();
+    }
+
+    /**
+     * Notifies from one replica, one after the other, until stopped: on {@code feed:<key>} a
+     * numbered sequence, every 7th also a notification not for {@code notForClient}, and on
+     * {@code chat:<key>} public messages, messages private to bob and private to dave.
+     */
+    private static final class Flow implements Runnable {
+        final Replica via;
+        final String key;
+        final String notForClient;
+        final List<String> feedForBob = Collections.synchronizedList(new ArrayList<>());
+        final List<String> chatForBob = Collections.synchronizedList(new ArrayList<>());
+        final List<Integer> failures = Collections.synchronizedList(new ArrayList<>());
+        final AtomicBoolean stop = new AtomicBoolean();
+        volatile int sent;
+        Thread thread;
+
+        Flow(Replica via, String key, String notForClient) {
+            this.via = via;
+            this.key = key;
+            this.notForClient = notForClient;
+        }
+
+        Flow start() {
+            thread = new Thread(this, "flow");
+            thread.start();
+            return this;
+        }
+
+        @Override
+        public void run() {
+            for (int i = 0; !stop.get(); i++) {
+                step(i);
+                sent = i + 1;
+            }
+        }
+
+        private void step(int i) {
+            Map<String, Object> n = Map.of("n", i);
+            check(notify(via, "feed", key, n, null));
+            feedForBob.add(json(n));
+            if (i % 7 == 3) {
+                check(notify(via, "feed", key, Map.of("notForBob", i), Map.of("client", notForClient)));
+            }
+            if (i % 5 == 0) {
+                check(notify(via, "chat", key, Map.of("from", "alice", "text", "public " + i), null));
+                chatForBob.add(json(Map.of("from", "alice", "text", "public " + i, "private", false)));
+            } else if (i % 5 == 1) {
+                check(notify(via, "chat", key, Map.of("from", "alice", "to", "bob", "text", "for bob " + i), null));
+                chatForBob.add(json(Map.of("from", "alice", "text", "for bob " + i, "private", true)));
+            } else if (i % 5 == 2) {
+                check(notify(via, "chat", key, Map.of("from", "alice", "to", "dave", "text", "for dave " + i), null));
+            }
+        }
+
+        private void check(int status) {
+            if (status != 202) {
+                failures.add(status);
+            }
+        }
+
+        void finish() throws InterruptedException {
+            stop.set(true);
+            thread.join(30_000);
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static void awaitReady(Replica... rs) {
+        for (Replica r : rs) {
+            r.awaitReady();
+        }
+    }
+
+    /** JSON with members in the order the chat view writes them, for comparison. */
+    private static List<String> normalised(List<String> jsons) {
+        return jsons.stream().map(j -> {
+            try {
+                JsonNode n = JSON.readTree(j);
+                return json(Map.of("from", n.get("from").asText(), "text", n.get("text").asText(), "private",
+                        n.get("private").asBoolean()));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+    }
+
+    // ---- the behaviour ---------------------------------------------------------------------------------
+
+    @Test
+    void aClientWhoseReplicaIsKilledRecoversEverythingOnTheOtherExactlyOnce() throws Exception {
+        Replica a = replica("rec-a");
+        Replica b = replica("rec-b");
+        awaitReady(a, b);
+        SseClient bob = stream(a, "bob", null, "feed:k1", "chat:k1");
+        Flow flow = new Flow(b, "k1", bob.clientId()).start();
+        try {
+            await("bob receives on replica a").atMost(WAIT).until(() -> data(bob, "feed", "k1").size() >= 20);
+            a.kill();
+            await("bob's stream ends with its replica").atMost(WAIT).until(bob::ended);
+            String cursor = lastCursor(bob);
+            int sentAtKill = flow.sent;
+            await("notifies go on meanwhile").atMost(WAIT).until(() -> flow.sent >= sentAtKill + 30);
+            SseClient bob2 = stream(b, "bob", cursor, "feed:k1", "chat:k1");
+            await("bob receives live ones on replica b").atMost(WAIT)
+                    .until(() -> data(bob2, "feed", "k1").size() > flow.sent - sentAtKill);
+            flow.finish();
+            check(flow, bob, bob2);
+        } finally {
+            flow.stop.set(true);
+        }
+    }
+
+    private static void check(Flow flow, SseClient before, SseClient after) {
+        String last = flow.feedForBob.get(flow.feedForBob.size() - 1);
+        await("the last notification arrives").atMost(WAIT).until(() -> data(after, "feed", "k1").contains(last));
+        assertEquals(List.of(), flow.failures, "the replica that stayed answered every notify with 202");
+        assertEquals(List.of(), missed(after), "nothing missed");
+        List<String> feed = concat(data(before, "feed", "k1"), data(after, "feed", "k1"));
+        assertEquals(flow.feedForBob, feed, "every notification exactly once, in order, none not for bob's tab");
+        String lastChat = flow.chatForBob.get(flow.chatForBob.size() - 1);
+        await("the last chat message arrives").atMost(WAIT)
+                .until(() -> normalised(data(after, "chat", "k1")).contains(lastChat));
+        assertEquals(flow.chatForBob, normalised(concat(data(before, "chat", "k1"), data(after, "chat", "k1"))),
+                "public and bob's private messages once each, in order; none of dave's");
+    }
+
+    @Test
+    void aCursorFromBeforeBothReplicasRestartedRecoversFromTheTopic() throws Exception {
+        Replica a = replica("rec-c");
+        awaitReady(a);
+        SseClient bob = stream(a, "bob", null, "feed:k2");
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            assertEquals(202, notify(a, "feed", "k2", Map.of("n", i), null));
+            sent.add(json(Map.of("n", i)));
+        }
+        await().atMost(WAIT).until(() -> data(bob, "feed", "k2").size() == 5);
+        a.kill();
+        await().atMost(WAIT).until(bob::ended);
+        String cursor = lastCursor(bob);
+        // no replica runs: an outside service keeps notifying through the topic
+        try (KafkaProducer<String, String> outside = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                new StringSerializer(), new StringSerializer())) {
+            for (int i = 5; i < 12; i++) {
+                outside.send(new ProducerRecord<>("tidings.feed", "k2", json(Map.of("n", i)))).get(10, TimeUnit.SECONDS);
+                sent.add(json(Map.of("n", i)));
+            }
+        }
+        Replica d = replica("rec-d");
+        awaitReady(d);
+        SseClient bob2 = stream(d, "bob", cursor, "feed:k2");
+        assertEquals(202, notify(d, "feed", "k2", Map.of("n", 12), null));
+        sent.add(json(Map.of("n", 12)));
+        await("recovered from the topic, then live").atMost(WAIT).until(() -> data(bob2, "feed", "k2").size() >= 8);
+        assertEquals(List.of(), missed(bob2));
+        assertEquals(sent, concat(data(bob, "feed", "k2"), data(bob2, "feed", "k2")));
+    }
+
+    @Test
+    void aCursorOlderThanTheLogIsToldWhichKeysMayHaveGaps() throws Exception {
+        Replica a = replica("rec-e");
+        Replica b = replica("rec-f");
+        awaitReady(a, b);
+        SseClient bob = stream(a, "bob", null, "feed:k3");
+        assertEquals(202, notify(b, "feed", "k3", Map.of("n", 0), null));
+        await().atMost(WAIT).until(() -> data(bob, "feed", "k3").size() == 1);
+        a.kill();
+        await().atMost(WAIT).until(bob::ended);
+        String cursor = lastCursor(bob);
+        for (int i = 1; i < 4; i++) {
+            assertEquals(202, notify(b, "feed", "k3", Map.of("n", i), null));
+        }
+        // retention takes the partition's records up to its end
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+                KafkaConsumer<String, String> probe = new KafkaConsumer<>(Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                        new StringDeserializer(), new StringDeserializer())) {
+            int partitions = probe.partitionsFor("tidings.feed").size();
+            TopicPartition tp = new TopicPartition("tidings.feed",
+                    Utils.toPositive(Utils.murmur2("k3".getBytes(StandardCharsets.UTF_8))) % partitions);
+            long end = probe.endOffsets(List.of(tp)).get(tp);
+            admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(end))).all().get(10, TimeUnit.SECONDS);
+        }
+        // replica b still holds them in memory; a replica started now must read the topic
+        Replica c = replica("rec-g");
+        awaitReady(c);
+        SseClient bob2 = stream(c, "bob", cursor, "feed:k3");
+        List<JsonNode> missed = await("told").atMost(WAIT).until(() -> missed(bob2), m -> !m.isEmpty());
+        String text = missed.get(0).toString();
+        assertTrue(text.contains("\"feed\"") && text.contains("\"k3\""), "names the type and key: " + text);
+        assertEquals(202, notify(c, "feed", "k3", Map.of("n", "live"), null));
+        await("live ones go on").atMost(WAIT).until(() -> data(bob2, "feed", "k3").contains("{\"n\":\"live\"}"));
+    }
+}
