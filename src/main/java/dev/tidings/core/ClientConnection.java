@@ -6,23 +6,27 @@ import java.util.concurrent.Executor;
  * The open stream of one client process, as the core sees it. The HTTP edge implements it over
  * Server-Sent Events; the core calls it in order, from any thread, one call at a time for a given
  * client process.
+ *
+ * <p>{@code cursor} arguments are the event's id: the process's {@link Cursor} as URL-safe ASCII
+ * (at most 512 bytes), which a stream opened with it as {@code Last-Event-ID} recovers from. Each
+ * is a fresh array the connection may keep.
  */
 public interface ClientConnection {
 
-    /** The first event: which client process this stream belongs to. */
-    void ready(String clientId, boolean resumed);
+    /** The first event: which client process this stream belongs to, and where it starts. */
+    void ready(String clientId, boolean resumed, byte[] cursor);
 
     /**
      * One notification.
      *
-     * @param id increasing per client process, for {@code Last-Event-ID}
+     * @param cursor what the client has received with this one
      * @param frame single-line UTF-8 JSON {@code {"type":…,"key":…,"data":…}}, shared between
      *     clients: never modify it
      */
-    void notification(long id, byte[] frame);
+    void notification(byte[] cursor, byte[] frame);
 
-    /** The client's listen set changed (or a listen request was confirmed). */
-    void listen(String type, String key, boolean listening);
+    /** The client's listen set changed (or a listen request was confirmed); a new listen's log starts in {@code cursor}. */
+    void listen(String type, String key, boolean listening, byte[] cursor);
 
     /**
      * A listen or unlisten request forwarded from another replica was refused here; the key's
@@ -31,8 +35,11 @@ public interface ClientConnection {
      */
     void listenRefused(String type, String key, boolean listening, TidingsException.Reason refusal, String message);
 
-    /** Notifications were dropped for this client (its queue overflowed, or replay could not cover a gap). */
-    void missed();
+    /**
+     * Notifications may have been lost for this client: its queue overflowed (every key), or a
+     * recovery could not be honoured for the keys named. Comes before anything else that follows.
+     */
+    void missed(Missed missed);
 
     /** False while the socket cannot take more without buffering; the core then queues. */
     boolean writable();

@@ -36,7 +36,15 @@ final class ClientProcess {
 
     /** What every client process is given once by its {@link ClientTable}. */
     record Services(TidingsConfig.Client limits, Capacity capacity, Counters counters, Supplier<Timings> timings,
-            Vertx vertx, Function<Executor, DrainLane> lanes, Consumer<ClientProcess> expired) {}
+            Vertx vertx, Function<Executor, DrainLane> lanes, Consumer<ClientProcess> expired,
+            Supplier<Transport> transport) {}
+
+    /**
+     * What a recovery read from a log for this process: the offsets of every publication it
+     * returned on the process's keys (those notfor or prepare kept from it included), and the
+     * offset up to which it is complete.
+     */
+    record Seam(String log, long[] offsets, long end) {}
 
     /**
      * Delivery latency is timed for one event in 16 of each client (a uniform sample): a histogram
@@ -50,6 +58,10 @@ final class ClientProcess {
     final String id;
     final Caller caller;
     private final Services services;
+    /** The id as the cursor holds it. */
+    private final byte[] idBytes;
+    /** The client process the cursor this one recovered from was written by: notfor of it is honoured here. */
+    private volatile String formerId;
 
     /** Identity per type, resolved once (Eliom resolves it once in {@code init}); failures are forgotten. */
     private final Map<RegisteredType<?, ?, ?, ?>, Uni<Object>> identities = new ConcurrentHashMap<>(2);
@@ -61,10 +73,23 @@ final class ClientProcess {
     private final Object out = new Object();
     // guarded by out
     private final ArrayDeque<Outgoing> queue = new ArrayDeque<>(4);
-    private ReplayRing recent;
     private ClientConnection connection;
-    private long lastId;
+    /** Notifications written, for sampling the delivery latency. */
+    private long sent;
+    /** The queue overflowed: {@code event: missed} for every key before what follows. */
     private boolean missed;
+    /** What a recovery could not honour, to say before anything else. */
+    private List<Missed> missedKeys;
+    /** Where this process stands per transport log its keys are in; null until the first such listen. */
+    private Map<String, LogPosition> logs;
+    /** Moves with every notification written: which log positions moved last. */
+    private long tick;
+    /** Counts attaches: a recovery whose stream has been replaced since is dropped. */
+    private int attaches;
+    /** Nothing is written but {@code ready} until the recovery of the current stream is in. */
+    private boolean recovering;
+    /** Replayed notifications in the queue: bounded by the log, they do not count toward its length. */
+    private int replaying;
     private long graceTimer = -1;
     private boolean expiring;
 
@@ -76,6 +101,12 @@ final class ClientProcess {
         this.id = id;
         this.caller = caller;
         this.services = services;
+        this.idBytes = Cursor.idBytes(id);
+    }
+
+    /** True when {@code clientId} is this process, or the one whose cursor it recovered from. */
+    boolean isOrWas(String clientId) {
+        return id.equals(clientId) || clientId.equals(formerId);
     }
 
     @SuppressWarnings("unchecked")
@@ -110,6 +141,7 @@ final class ClientProcess {
         }
         services.capacity().takeListen();
         listens.put(listening, identity);
+        trackLog(listening, 1);
         return true;
     }
 
@@ -118,6 +150,7 @@ final class ClientProcess {
         Object identity = listens.remove(listening);
         if (identity != null) {
             services.capacity().releaseListens(1);
+            trackLog(listening, -1);
         }
         return identity;
     }
@@ -141,6 +174,38 @@ final class ClientProcess {
         return new ArrayList<>(listens.keySet());
     }
 
+    /** A snapshot of this process's listens with the identity each is held as. */
+    synchronized Map<Listening, Object> listensWithIdentities() {
+        return new HashMap<>(listens);
+    }
+
+    /**
+     * Counts a listen in or out of its transport log's position. A log's first listen starts at
+     * the log's position now: nothing before it was for this process.
+     */
+    private void trackLog(Listening listening, int delta) {
+        Transport transport = services.transport().get();
+        String log = transport == null ? null
+                : transport.logOf(listening.type().name(), listening.type().keyTextOf(listening.key()));
+        if (log == null) {
+            return;
+        }
+        synchronized (out) {
+            if (logs == null) {
+                logs = new HashMap<>(4);
+            }
+            LogPosition p = logs.get(log);
+            if (p == null) {
+                if (delta < 0) {
+                    return;
+                }
+                Position now = transport.position(log);
+                p = new LogPosition(log, now == null ? 0 : now.epoch(), now == null ? -1 : now.offset());
+                logs.put(log, p);
+            }
+            p.listens = Math.max(0, p.listens + delta);
+        }
+    }
     // ---- outgoing queue ---------------------------------------------------------------------
 
     /** Queues a notification's slot (under the key's registry lock, so in notify order). */
@@ -148,6 +213,10 @@ final class ClientProcess {
         synchronized (out) {
             if (!closed) {
                 add(slot);
+                LogPosition p = slot.position == null || logs == null ? null : logs.get(slot.position.log());
+                if (p != null) {
+                    p.pending++;
+                }
             }
         }
     }
@@ -160,14 +229,24 @@ final class ClientProcess {
     }
 
     private void add(Outgoing item) {
-        if (queue.size() >= services.limits().queueLength()) {
+        if (queue.size() - replaying >= services.limits().queueLength()) {
             // Too much waiting for this client: drop everything queued (notifications and listen
             // confirmations alike, so that nothing grows without bound) and tell it with missed.
-            queue.clear();
+            clearQueue();
             missed = true;
             services.counters().overflows.increment();
         }
         queue.add(item);
+    }
+
+    private void clearQueue() {
+        queue.clear();
+        replaying = 0;
+        if (logs != null) {
+            for (LogPosition p : logs.values()) {
+                p.pending = 0;
+            }
+        }
     }
 
     /** Drains on the connection's own thread (batched with its other clients) when it has one, else here. */
@@ -204,6 +283,9 @@ final class ClientProcess {
     }
 
     private void drainTo(ClientConnection c) {
+        if (recovering) {
+            return;
+        }
         while (!queue.isEmpty()) {
             Outgoing head = queue.peek();
             if (head instanceof Slot slot && !slot.done()) {
@@ -217,55 +299,104 @@ final class ClientProcess {
                 }
             }
             queue.poll();
-            if (missed) {
-                missed = false;
-                c.missed();
-            }
+            sayMissed(c);
             if (head instanceof Slot slot) {
                 byte[] frame = slot.frame();
-                if (frame != null) {
-                    long id = send(c, frame);
+                if (admit(slot) && frame != null) {
+                    c.notification(cursor(), frame);
                     slot.meters.deliveries.increment();
-                    if ((id & LATENCY_SAMPLE_MASK) == 0) {
+                    if ((++sent & LATENCY_SAMPLE_MASK) == 0 && !slot.replay) {
                         services.timings().get().delivered(System.nanoTime() - slot.accepted);
                     }
                 }
             } else if (head instanceof ListenEvent e) {
                 if (e.refusal() == null) {
-                    c.listen(e.type(), e.key(), e.listening());
+                    c.listen(e.type(), e.key(), e.listening(), cursor());
                 } else {
                     c.listenRefused(e.type(), e.key(), e.listening(), e.refusal(), e.message());
                 }
             }
         }
-        if (missed && c.writable()) {
-            missed = false;
-            c.missed();
+        if ((missed || missedKeys != null) && c.writable()) {
+            sayMissed(c);
         }
     }
 
-    /** Writes a notification; returns its event id. */
-    private long send(ClientConnection c, byte[] frame) {
-        long id = ++lastId;
-        c.notification(id, frame);
-        int keep = services.limits().replay();
-        if (keep > 0) {
-            if (recent == null) {
-                recent = new ReplayRing(keep);
-            }
-            recent.add(id, frame);
+    private void sayMissed(ClientConnection c) {
+        if (missedKeys != null) {
+            missedKeys.forEach(c::missed);
+            missedKeys = null;
         }
-        return id;
+        if (missed) {
+            missed = false;
+            c.missed(Missed.EVERYTHING_OVERFLOWED);
+        }
+    }
+
+    /**
+     * Moves this process's position on the notification's log; false when it has the
+     * notification already (replayed by a recovery, or handed over twice by the transport).
+     */
+    private boolean admit(Slot slot) {
+        if (slot.replay) {
+            replaying--;
+        }
+        Position at = slot.position;
+        LogPosition p = at == null || logs == null ? null : logs.get(at.log());
+        if (p == null) {
+            return true;
+        }
+        if (p.pending > 0) {
+            p.pending--;
+        }
+        if (slot.replay) {
+            p.replayed(at.offset(), ++tick);
+            return true;
+        }
+        return p.admit(at, ++tick);
+    }
+
+    /**
+     * The cursor of what this process has written so far. A log with nothing of it queued here is
+     * taken at the log's own position: every publication of it handed over until then either was
+     * written or was not for this process, so a key that is quiet for this client on a busy log
+     * does not fall behind the log's retention.
+     */
+    private byte[] cursor() {
+        if (logs == null) {
+            return Cursor.encode(idBytes, List.of());
+        }
+        Transport transport = services.transport().get();
+        for (LogPosition p : logs.values()) {
+            if (p.listens > 0 && p.pending == 0 && !p.recovering) {
+                Position now = transport.position(p.log);
+                if (now != null && now.epoch() == p.epoch && now.offset() > p.offset) {
+                    p.offset = now.offset();
+                    if (p.replayed != null && p.offset >= p.seamEnd) {
+                        p.replayed = null;
+                    }
+                }
+            }
+        }
+        return Cursor.encode(idBytes, logs.values());
     }
 
     // ---- streams and grace --------------------------------------------------------------------
 
     /**
-     * Gives this process a (new) stream: sends {@code ready}, replays what the client may have lost
-     * after {@code lastEventId}, then everything queued. A stream it still had is closed.
+     * Gives this process a (new) stream: sends {@code ready}, then everything queued. A stream it
+     * still had is closed.
+     *
+     * <p>With {@code recover} (a log → the position a cursor holds for it), the process takes those
+     * positions as its own and writes nothing after {@code ready} until {@link #recovered} brings
+     * what the logs hold after them; live notifications meanwhile wait in the queue.
+     *
+     * @param formerId the client process the cursor was written by, whose {@code notfor} applies here too
+     * @return this attach's number, for {@link #recovered}
      */
-    void attach(ClientConnection c, boolean resumed, Long lastEventId) {
+    int attach(ClientConnection c, boolean resumed, String formerId, Map<String, Cursor.Entry> recover) {
         ClientConnection previous;
+        int attach;
         synchronized (out) {
             if (closed || expiring) {
                 // ended (expired, deleted, disconnected) since the caller found it
@@ -276,20 +407,91 @@ final class ClientProcess {
             Executor executor = c.executor();
             lane = executor == null ? null : services.lanes().apply(executor);
             cancelGrace();
-            c.ready(id, resumed);
-            if (resumed && lastEventId != null && lastEventId < lastId) {
-                if (recent == null || !recent.covers(lastEventId)) {
-                    missed = true;
-                    services.counters().replayGaps.increment();
-                }
-                if (recent != null) {
-                    recent.replayAfter(lastEventId, c::notification);
+            attach = ++attaches;
+            recovering = recover != null;
+            if (formerId != null && !formerId.equals(id)) {
+                this.formerId = formerId;
+            }
+            if (logs != null) {
+                for (LogPosition p : logs.values()) {
+                    if (p.recovering) { // the recovery of the stream this one replaces never came in
+                        p.epoch = p.keptEpoch;
+                        p.offset = p.keptOffset;
+                    }
+                    Cursor.Entry from = recover == null ? null : recover.get(p.log);
+                    p.recovering = from != null;
+                    if (from != null) {
+                        p.keptEpoch = p.epoch;
+                        p.keptOffset = p.offset;
+                        p.epoch = from.epoch();
+                        p.offset = from.offset();
+                        p.replayed = null;
+                    }
                 }
             }
+            c.ready(id, resumed, cursor());
             c.flush();
         }
         if (previous != null) {
             previous.close();
+        }
+        drain();
+        return attach;
+    }
+
+    /**
+     * The recovery of attach number {@code attach} is in: says what could not be recovered, then
+     * writes the replayed notifications (after the listen confirmations that lead the queue, before
+     * every live notification), then the live ones, dropping those among {@code seams}' offsets.
+     * Dropped when another stream attached since.
+     */
+    void recovered(int attach, List<Seam> seams, List<Slot> replayed, List<Missed> unrecoverable) {
+        synchronized (out) {
+            if (attach != attaches || closed || expiring) {
+                return;
+            }
+            recovering = false;
+            if (!unrecoverable.isEmpty()) {
+                if (missedKeys == null) {
+                    missedKeys = new ArrayList<>(unrecoverable.size());
+                }
+                missedKeys.addAll(unrecoverable);
+            }
+            if (logs != null) {
+                for (Seam seam : seams) {
+                    LogPosition p = logs.get(seam.log());
+                    if (p != null && p.recovering) {
+                        p.replayed = seam.offsets();
+                        p.seamStart = p.offset;
+                        p.seamEnd = seam.end();
+                        p.recovering = false;
+                    }
+                }
+                for (LogPosition p : logs.values()) {
+                    if (p.recovering) {
+                        // not recovered (told missed): back to where this process stood, before
+                        // anything queued meanwhile, so that none of that is taken for a duplicate
+                        p.epoch = p.keptEpoch;
+                        p.offset = p.keptOffset;
+                        p.recovering = false;
+                    }
+                }
+            }
+            List<Outgoing> rest = new ArrayList<>(queue);
+            queue.clear();
+            int lead = 0;
+            while (lead < rest.size() && rest.get(lead) instanceof ListenEvent) {
+                queue.add(rest.get(lead++));
+            }
+            for (Slot slot : replayed) {
+                queue.add(slot);
+                replaying++;
+                LogPosition p = logs == null ? null : logs.get(slot.position.log());
+                if (p != null) {
+                    p.pending++;
+                }
+            }
+            queue.addAll(rest.subList(lead, rest.size()));
         }
         drain();
     }
@@ -347,8 +549,8 @@ final class ClientProcess {
         synchronized (out) {
             c = connection;
             connection = null;
-            queue.clear();
-            recent = null;
+            clearQueue();
+            recovering = false;
             cancelGrace();
             if (c != null && reason != null) {
                 c.ended(reason);

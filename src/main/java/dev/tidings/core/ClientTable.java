@@ -25,11 +25,12 @@ final class ClientTable {
     private final Capacity capacity;
     private final ClientProcess.Services services;
 
-    ClientTable(TidingsConfig config, Counters counters, Supplier<Timings> timings, Vertx vertx) {
+    ClientTable(TidingsConfig config, Counters counters, Supplier<Timings> timings, Vertx vertx,
+            Supplier<Transport> transport) {
         this.config = config.client();
         this.capacity = new Capacity(config.limits());
         this.services = new ClientProcess.Services(config.client(), capacity, counters, timings, vertx,
-                executor -> lanes.computeIfAbsent(executor, DrainLane::new), c -> end(c, null));
+                executor -> lanes.computeIfAbsent(executor, DrainLane::new), c -> end(c, null), transport);
     }
 
     /** A new client process; it ends after the grace period unless a stream attaches. */

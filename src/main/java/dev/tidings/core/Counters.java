@@ -9,10 +9,18 @@ final class Counters {
     final LongAdder published = new LongAdder();
     final LongAdder received = new LongAdder();
     final LongAdder overflows = new LongAdder();
-    /** Resumes whose Last-Event-ID was older than the replay ring holds. */
-    final LongAdder replayGaps = new LongAdder();
+    /** Streams told {@code event: missed} by a recovery, by reason (every {@link Missed#REASONS} but overflow). */
+    final Map<String, LongAdder> missed = new LinkedHashMap<>();
     final LongAdder noListener = new LongAdder();
     final LongAdder badPublications = new LongAdder();
+
+    Counters() {
+        for (String reason : Missed.REASONS) {
+            if (!reason.equals(Missed.OVERFLOW)) {
+                missed.put(reason, new LongAdder());
+            }
+        }
+    }
 
     /** The totals, the per-type ones summed over {@code types}. */
     Map<String, Long> snapshot(Iterable<TypeMeters> types) {
@@ -34,7 +42,7 @@ final class Counters {
         m.put("prepareFailures", prepareFailures);
         m.put("prepareTimeouts", prepareTimeouts);
         m.put("overflows", overflows.sum());
-        m.put("replayGaps", replayGaps.sum());
+        missed.forEach((reason, n) -> m.put(Missed.counterName(reason), n.sum()));
         m.put("noListener", noListener.sum());
         m.put("badPublications", badPublications.sum());
         return m;

@@ -43,7 +43,7 @@ final class Dispatcher {
         I skipIdentity = n.skipIdentity();
         byte[] prefix = framePrefix(type.name(), type.keyText(n.key()));
         if (type.type.passesThrough()) {
-            Slot slot = new Slot(type.meters, p.accepted);
+            Slot slot = new Slot(type.meters, p.accepted, p.position());
             queue(type.registry, n.key(), skipIdentity, skipClient, identity -> slot);
             if (slot.hasTargets()) {
                 slot.complete(frame(prefix, singleLine(payload)));
@@ -52,7 +52,7 @@ final class Dispatcher {
         }
         List<Map.Entry<I, Slot>> work = new ArrayList<>();
         queue(type.registry, n.key(), skipIdentity, skipClient, identity -> {
-            Slot slot = new Slot(type.meters, p.accepted);
+            Slot slot = new Slot(type.meters, p.accepted, p.position());
             @SuppressWarnings("unchecked")
             I id = (I) identity;
             work.add(Map.entry(id, slot));
@@ -76,7 +76,7 @@ final class Dispatcher {
             }
             Slot slot = null;
             for (ClientProcess c : clients) {
-                if (c.id.equals(skipClient)) {
+                if (skipClient != null && c.isOrWas(skipClient)) {
                     continue;
                 }
                 if (slot == null) {
@@ -86,6 +86,28 @@ final class Dispatcher {
                 c.enqueue(slot);
             }
         });
+    }
+
+    /**
+     * A notification replayed from the log for one client process, listening as {@code identity}:
+     * its slot, not queued, with prepare under way; null when {@code notfor} names the client (its
+     * id, or the one its cursor came from) or the identity.
+     */
+    <I, K, S, C> Slot replay(RegisteredType<I, K, S, C> type, Publication.Checked<I, K, S> n, Publication p,
+            ClientProcess client, I identity) {
+        if (p.notFor() instanceof NotFor.Client skip && client.isOrWas(skip.id()) || identity.equals(n.skipIdentity())) {
+            return null;
+        }
+        // timed from now: the latency histogram is of live deliveries, not of what a client missed
+        Slot slot = new Slot(type.meters, System.nanoTime(), p.position(), true);
+        slot.target(client);
+        byte[] prefix = framePrefix(type.name(), type.keyText(n.key()));
+        if (type.type.passesThrough()) {
+            slot.complete(frame(prefix, singleLine(p.payload())));
+        } else {
+            prepare(type, identity, n.notification(), slot, prefix, new ConcurrentHashMap<>(2));
+        }
+        return slot;
     }
 
     private <I, S, C> void prepare(RegisteredType<I, ?, S, C> type, I identity, S notification, Slot slot,

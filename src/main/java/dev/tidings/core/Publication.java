@@ -14,6 +14,7 @@ public final class Publication {
     private final byte[] payload;
     private final NotFor notFor;
     private final Object origin;
+    private final Position position;
     /** {@link System#nanoTime()} when it was accepted, as near as this replica can tell. */
     final long accepted;
     /** Set when this replica published it: already validated and decoded, so dispatch reads nothing again. */
@@ -39,11 +40,16 @@ public final class Publication {
      */
     public Publication(String type, String key, byte[] payload, NotFor notFor, Object origin, long publishedAtMillis) {
         this(type, key, payload, notFor, origin, null,
-                System.nanoTime() - Math.max(0, System.currentTimeMillis() - publishedAtMillis) * 1_000_000);
+                System.nanoTime() - Math.max(0, System.currentTimeMillis() - publishedAtMillis) * 1_000_000, null);
     }
 
     Publication(String type, String key, byte[] payload, NotFor notFor, Object origin, Checked<?, ?, ?> checked,
             long accepted) {
+        this(type, key, payload, notFor, origin, checked, accepted, null);
+    }
+
+    private Publication(String type, String key, byte[] payload, NotFor notFor, Object origin, Checked<?, ?, ?> checked,
+            long accepted, Position position) {
         this.type = Objects.requireNonNull(type);
         this.key = key;
         this.payload = Objects.requireNonNull(payload);
@@ -51,6 +57,15 @@ public final class Publication {
         this.origin = origin;
         this.checked = checked;
         this.accepted = accepted;
+        this.position = position;
+    }
+
+    /**
+     * The same publication at a position of its transport's log (payload shared, not copied): what
+     * a transport that keeps a log hands to the receiver and keeps for {@link Transport#replay}.
+     */
+    public Publication at(Position position) {
+        return new Publication(type, key, payload, notFor, origin, checked, accepted, Objects.requireNonNull(position));
     }
 
     public String type() {
@@ -67,6 +82,11 @@ public final class Publication {
 
     public NotFor notFor() {
         return notFor;
+    }
+
+    /** Its place in its transport's log; null when the transport keeps none (it cannot be recovered). */
+    public Position position() {
+        return position;
     }
 
     /** Where it came from, for logs; null when not known. */

@@ -90,6 +90,12 @@ final class RegisteredType<I, K, S, C> {
         return type.keys().format(key);
     }
 
+    /** The text form of a key of this type held untyped (a {@link ClientProcess.Listening}'s). */
+    @SuppressWarnings("unchecked")
+    String keyTextOf(Object key) {
+        return keyText((K) key);
+    }
+
     /** An identity from its text form, or BAD_REQUEST. */
     I identity(String text) {
         if (text == null || text.isEmpty()) {

@@ -15,12 +15,22 @@ final class Slot implements ClientProcess.Outgoing {
     final TypeMeters meters;
     /** {@link System#nanoTime()} when the notification was accepted, for the delivery latency. */
     final long accepted;
+    /** The notification's place in its transport's log; null when the transport keeps none. */
+    final Position position;
+    /** Made by a recovery for one client, from the log: written before the live ones, never a duplicate. */
+    final boolean replay;
     private volatile byte[] frame;
     private volatile boolean done;
 
-    Slot(TypeMeters meters, long accepted) {
+    Slot(TypeMeters meters, long accepted, Position position) {
+        this(meters, accepted, position, false);
+    }
+
+    Slot(TypeMeters meters, long accepted, Position position, boolean replay) {
         this.meters = meters;
         this.accepted = accepted;
+        this.position = position;
+        this.replay = replay;
     }
 
     void target(ClientProcess client) {

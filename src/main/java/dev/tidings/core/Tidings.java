@@ -47,8 +47,9 @@ public class Tidings {
     private final Map<String, RegisteredType<?, ?, ?, ?>> types = new LinkedHashMap<>();
     private volatile boolean started;
     private volatile Timings timings = Timings.NONE;
-    private Transport transport;
+    private volatile Transport transport;
     private OwnerRoute route;
+    private Recoveries recoveries;
 
     @Inject
     Tidings(ObjectMapper mapper, Vertx vertx, TidingsConfig config,
@@ -65,7 +66,7 @@ public class Tidings {
         this.config = config;
         this.typeBeans = typeBeans;
         this.transports = transports;
-        this.clients = new ClientTable(config, counters, () -> timings, vertx);
+        this.clients = new ClientTable(config, counters, () -> timings, vertx, () -> transport);
         this.dispatcher = new Dispatcher(mapper, config.prepare().timeout(), () -> timings);
     }
 
@@ -108,6 +109,7 @@ public class Tidings {
         }
         transport = active.get(0);
         route = new OwnerRoute(clients, transport);
+        recoveries = new Recoveries(transport, dispatcher, counters);
         transport.start(new Inbox(Map.copyOf(types), clients, dispatcher, counters));
         types.values().forEach(t -> t.type.bind(this));
         started = true;
@@ -148,9 +150,21 @@ public class Tidings {
         }
     }
 
-    /** Gives a client process its stream; see {@link ClientConnection} for what is written. */
-    public void attach(String clientId, ClientConnection connection, boolean resumed, Long lastEventId) {
-        clients.get(clientId).attach(connection, resumed, lastEventId);
+    /**
+     * Gives a client process its stream; see {@link ClientConnection} for what is written. With a
+     * cursor (the stream's {@code Last-Event-ID}), the stream first receives what the transport's
+     * logs hold after it on the process's keys, or {@code missed} for the keys they cannot recover.
+     *
+     * @param from the cursor to recover from ({@link Cursor#parse}); null: none
+     */
+    public void attach(String clientId, ClientConnection connection, boolean resumed, Cursor from) {
+        ClientProcess c = clients.get(clientId);
+        if (from == null) {
+            c.attach(connection, resumed, null, null);
+        } else {
+            start();
+            recoveries.attach(c, connection, resumed, from);
+        }
     }
 
     /** The stream ended (the client went away); the grace period starts. */

@@ -36,6 +36,8 @@ public interface TidingsConfig {
 
     Limits limits();
 
+    Recovery recovery();
+
     /** {@code tidings.types.<type>.*}: see {@link AccessRule} for the forms a rule takes. */
     interface TypeAccess {
         /** Who may listen on the type's keys: {@code anyone} (the default), {@code owner}, {@code claim:<name>}, {@code group:<name>}. */
@@ -46,6 +48,20 @@ public interface TidingsConfig {
         /** Who may notify the type over the HTTP API, in the same forms; by default the notifier group. */
         @WithName("notify")
         Optional<String> notifyRule();
+
+        /** Publications of this type the in-process log keeps for recovery; by default {@code tidings.recovery.retention-count}. */
+        Optional<Integer> retentionCount();
+    }
+
+    /** The in-process transport's log, from which a stream recovers by cursor (Kafka keeps its own). */
+    interface Recovery {
+        /** Publications kept per type (the newest); a cursor older than them gets {@code missed}. */
+        @WithDefault("10000")
+        int retentionCount();
+
+        /** How long a publication is kept at most. */
+        @WithDefault("5m")
+        Duration retentionTime();
     }
 
     interface Client {
@@ -56,10 +72,6 @@ public interface TidingsConfig {
         /** Notifications waiting for one client (slow socket, pending prepare, detached) before it misses some. */
         @WithDefault("1000")
         int queueLength();
-
-        /** Recent notifications kept per client for replay after {@code Last-Event-ID}. */
-        @WithDefault("64")
-        int replay();
 
         /** Client processes one identity may have at once (tabs, plus closed ones within their grace period). */
         @WithDefault("100")

@@ -2,6 +2,7 @@ package dev.tidings.http;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.tidings.core.ClientConnection;
+import dev.tidings.core.Missed;
 import dev.tidings.core.TidingsException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -21,7 +22,6 @@ final class SseConnection implements ClientConnection {
     private static final byte[] NOTIFICATION = "event: notification\nid: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
-    private static final Buffer MISSED = Buffer.buffer("event: missed\ndata: {}\n\n");
     private static final Buffer HEARTBEAT = Buffer.buffer(":\n\n");
 
     /** Gathered events past this many bytes are written before more are taken. */
@@ -47,37 +47,23 @@ final class SseConnection implements ClientConnection {
     }
 
     @Override
-    public synchronized void ready(String clientId, boolean resumed) {
-        pending(64).appendString("retry: " + retryMillis + "\nevent: ready\ndata: {\"client\":\"" + clientId
+    public synchronized void ready(String clientId, boolean resumed, byte[] cursor) {
+        pending(96 + cursor.length).appendString("retry: " + retryMillis + "\nevent: ready\nid: ")
+                .appendBytes(cursor).appendString("\ndata: {\"client\":\"" + clientId
                 + "\",\"resumed\":" + resumed + "}\n\n");
     }
 
     @Override
-    public synchronized void notification(long id, byte[] frame) {
-        Buffer b = pending(frame.length + 48);
-        b.appendBytes(NOTIFICATION);
-        appendDecimal(b, id);
-        b.appendBytes(DATA).appendBytes(frame).appendBytes(END);
-    }
-
-    private static void appendDecimal(Buffer b, long n) {
-        if (n < 0) {
-            b.appendString(Long.toString(n));
-            return;
-        }
-        long scale = 1;
-        while (scale <= n / 10) {
-            scale *= 10;
-        }
-        for (; scale > 0; scale /= 10) {
-            b.appendByte((byte) ('0' + (n / scale) % 10));
-        }
+    public synchronized void notification(byte[] cursor, byte[] frame) {
+        Buffer b = pending(frame.length + cursor.length + 32);
+        b.appendBytes(NOTIFICATION).appendBytes(cursor).appendBytes(DATA).appendBytes(frame).appendBytes(END);
     }
 
     @Override
-    public synchronized void listen(String type, String key, boolean listening) {
+    public synchronized void listen(String type, String key, boolean listening, byte[] cursor) {
         JsonStringEncoder json = JsonStringEncoder.getInstance();
-        pending(64).appendString("event: listen\ndata: {\"type\":\"" + new String(json.quoteAsString(type))
+        pending(64 + cursor.length).appendString("event: listen\nid: ").appendBytes(cursor)
+                .appendString("\ndata: {\"type\":\"" + new String(json.quoteAsString(type))
                 + "\",\"key\":\"" + new String(json.quoteAsString(key)) + "\",\"listening\":" + listening + "}\n\n");
     }
 
@@ -112,9 +98,26 @@ final class SseConnection implements ClientConnection {
         close();
     }
 
+    /**
+     * {@code {"reason":"overflow"}} when the queue overflowed (every key), else
+     * {@code {"reason":…,"keys":[{"type":…,"key":…},…]}}.
+     */
     @Override
-    public synchronized void missed() {
-        pending(32).appendBuffer(MISSED);
+    public synchronized void missed(Missed missed) {
+        JsonStringEncoder json = JsonStringEncoder.getInstance();
+        StringBuilder b = new StringBuilder("event: missed\ndata: {\"reason\":\"").append(json.quoteAsString(missed.reason()))
+                .append('"');
+        if (!missed.keys().isEmpty()) {
+            b.append(",\"keys\":[");
+            String sep = "";
+            for (Missed.Key k : missed.keys()) {
+                b.append(sep).append("{\"type\":\"").append(json.quoteAsString(k.type())).append("\",\"key\":\"")
+                        .append(json.quoteAsString(k.key())).append("\"}");
+                sep = ",";
+            }
+            b.append(']');
+        }
+        pending(b.length() + 8).appendString(b.append("}\n\n").toString());
     }
 
     private Buffer pending(int room) {

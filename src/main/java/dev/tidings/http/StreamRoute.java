@@ -1,6 +1,7 @@
 package dev.tidings.http;
 
 import dev.tidings.core.Caller;
+import dev.tidings.core.Cursor;
 import dev.tidings.core.Tidings;
 import dev.tidings.core.TidingsException;
 import dev.tidings.core.TidingsException.Reason;
@@ -126,7 +127,7 @@ public class StreamRoute {
         }
         Caller caller;
         List<ListenParam> listens;
-        Long lastEventId;
+        Cursor lastEventId;
         String resume;
         String clientId;
         try {
@@ -168,7 +169,7 @@ public class StreamRoute {
     }
 
     private void stream(HttpServerRequest request, HttpServerResponse response, Caller caller, String clientId,
-            boolean resumed, Long lastEventId) {
+            boolean resumed, Cursor lastEventId) {
         if (response.closed()) {
             return; // gone before we answered; a new process simply expires after its grace period
         }
@@ -225,7 +226,8 @@ public class StreamRoute {
         return result;
     }
 
-    private static Long lastEventId(HttpServerRequest request) {
+    /** The cursor to recover from: {@code Last-Event-ID}, or {@code lastEventId=} for a hand-made reconnect; 400 if it is not one. */
+    private static Cursor lastEventId(HttpServerRequest request) {
         String text = request.getHeader("Last-Event-ID");
         if (text == null || text.isBlank()) {
             text = CallerResolver.param(request, "lastEventId");
@@ -233,11 +235,7 @@ public class StreamRoute {
         if (text == null || text.isBlank()) {
             return null;
         }
-        try {
-            return Long.parseLong(text.trim());
-        } catch (NumberFormatException e) {
-            throw new TidingsException(Reason.BAD_REQUEST, "Last-Event-ID must be a number, got " + text);
-        }
+        return Cursor.parse(text);
     }
 
 

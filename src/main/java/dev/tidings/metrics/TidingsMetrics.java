@@ -66,10 +66,12 @@ public class TidingsMetrics implements MeterBinder, Timings {
             timers.put(type, Timer.builder("tidings.prepare").description("how long prepare took, per identity")
                     .tag("type", type).register(registry));
         }
-        counter(registry, "tidings.missed", "reason", "overflow", "clients told event: missed because their queue overflowed",
-                "overflows");
-        counter(registry, "tidings.missed", "reason", "replay", "resumes whose Last-Event-ID was older than the replay ring",
-                "replayGaps");
+        for (String reason : dev.tidings.core.Missed.REASONS) {
+            counter(registry, "tidings.missed", "reason", reason, reason.equals(dev.tidings.core.Missed.OVERFLOW)
+                    ? "clients told event: missed because their queue overflowed"
+                    : "streams told event: missed because a recovery by cursor could not be honoured",
+                    dev.tidings.core.Missed.counterName(reason));
+        }
         counter(registry, "tidings.records.skipped", "reason", "no_listener", "records for keys nobody here listens on",
                 "noListener");
         counter(registry, "tidings.records.skipped", "reason", "invalid", "records or publications that were not valid",

@@ -4,15 +4,15 @@ package dev.tidings.core;
 abstract class ClientConnectionBase implements ClientConnection {
 
     @Override
-    public void ready(String clientId, boolean resumed) {
+    public void ready(String clientId, boolean resumed, byte[] cursor) {
     }
 
     @Override
-    public void notification(long id, byte[] frame) {
+    public void notification(byte[] cursor, byte[] frame) {
     }
 
     @Override
-    public void listen(String type, String key, boolean listening) {
+    public void listen(String type, String key, boolean listening, byte[] cursor) {
     }
 
     @Override
@@ -20,7 +20,7 @@ abstract class ClientConnectionBase implements ClientConnection {
     }
 
     @Override
-    public void missed() {
+    public void missed(Missed missed) {
     }
 
     @Override

@@ -64,12 +64,17 @@ class ResumeTest {
                 notifyOn("feed", "replay", Map.of("n", i)).statusCode(202);
             }
             first.awaitData("feed", "replay", 3);
+            List<String> firstIds = first.events().stream().filter(e -> e.event().equals("notification"))
+                    .map(SseClient.Event::id).toList();
             try (SseClient again = SseClient.open(uri("/notif/stream?client=" + id), "X-Identity", "alice",
-                    "Last-Event-ID", "1")) {
+                    "Last-Event-ID", firstIds.get(0))) {
                 List<JsonNode> replayed = again.awaitData("feed", "replay", 2);
                 assertEquals(List.of(2, 3), replayed.stream().map(n -> n.get("n").asInt()).toList());
+                notifyOn("feed", "replay", Map.of("n", 4)).statusCode(202);
+                assertEquals(List.of(2, 3, 4), again.awaitData("feed", "replay", 3).stream().map(n -> n.get("n").asInt()).toList());
                 List<String> ids = again.events().stream().filter(e -> e.event().equals("notification")).map(SseClient.Event::id).toList();
-                assertEquals(List.of("2", "3"), ids);
+                assertEquals(firstIds.subList(1, 3), ids.subList(0, 2), "the same cursors as the first stream sent with them");
+                assertTrue(again.events().stream().noneMatch(e -> e.event().equals("missed")));
             }
         }
     }

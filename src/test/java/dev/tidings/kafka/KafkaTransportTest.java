@@ -109,10 +109,10 @@ class KafkaTransportTest {
         }
 
         @Override
-        public void ready(String clientId, boolean resumed) {}
+        public void ready(String clientId, boolean resumed, byte[] cursor) {}
 
         @Override
-        public void notification(long id, byte[] frame) {
+        public void notification(byte[] cursor, byte[] frame) {
             try {
                 var node = mapper.readTree(frame);
                 data.add(node.get("key").asText() + "=" + mapper.writeValueAsString(node.get("data")));
@@ -122,12 +122,12 @@ class KafkaTransportTest {
         }
 
         @Override
-        public void listen(String type, String key, boolean listening) {
+        public void listen(String type, String key, boolean listening, byte[] cursor) {
             listens.add(type + ":" + key + ":" + listening);
         }
 
         @Override
-        public void missed() {
+        public void missed(dev.tidings.core.Missed missed) {
             data.add("MISSED");
         }
 
