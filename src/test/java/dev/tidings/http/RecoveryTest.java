@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tidings.testing.SseClient;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import java.io.ByteArrayOutputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +30,17 @@ import org.junit.jupiter.api.Test;
  * after it once and in order; where it cannot, {@code event: missed} names the keys.
  */
 @QuarkusTest
+@TestProfile(RecoveryTest.ShortLog.class)
 class RecoveryTest {
+
+    /** A type whose log holds five notifications, to go past its retention. */
+    public static class ShortLog implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("tidings.simple-types", "feed,brief", "tidings.types.brief.retention-count", "5");
+        }
+    }
+
 
     private static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -146,7 +158,7 @@ class RecoveryTest {
 
     @Test
     void pastTheLogsRetentionTheStreamSaysWhichKeysMayHaveGaps() {
-        // tidings.types.brief.retention-count=5 in the test profile
+        // tidings.types.brief.retention-count=5 in this test's profile
         String key = unique("k");
         String kept = unique("kept");
         String cursor;

@@ -107,7 +107,7 @@ class KafkaRecoveryIT {
         }
     }
 
-    private static int notify(Replica replica, String type, String key, Object notification, Map<String, String> notFor) {
+    private static int send(Replica replica, String type, String key, Object notification, Map<String, String> notFor) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("key", key);
         body.put("notification", notification);
@@ -163,19 +163,19 @@ class KafkaRecoveryIT {
 
         private void step(int i) {
             Map<String, Object> n = Map.of("n", i);
-            check(notify(via, "feed", key, n, null));
+            check(send(via, "feed", key, n, null));
             feedForBob.add(json(n));
             if (i % 7 == 3) {
-                check(notify(via, "feed", key, Map.of("notForBob", i), Map.of("client", notForClient)));
+                check(send(via, "feed", key, Map.of("notForBob", i), Map.of("client", notForClient)));
             }
             if (i % 5 == 0) {
-                check(notify(via, "chat", key, Map.of("from", "alice", "text", "public " + i), null));
+                check(send(via, "chat", key, Map.of("from", "alice", "text", "public " + i), null));
                 chatForBob.add(json(Map.of("from", "alice", "text", "public " + i, "private", false)));
             } else if (i % 5 == 1) {
-                check(notify(via, "chat", key, Map.of("from", "alice", "to", "bob", "text", "for bob " + i), null));
+                check(send(via, "chat", key, Map.of("from", "alice", "to", "bob", "text", "for bob " + i), null));
                 chatForBob.add(json(Map.of("from", "alice", "text", "for bob " + i, "private", true)));
             } else if (i % 5 == 2) {
-                check(notify(via, "chat", key, Map.of("from", "alice", "to", "dave", "text", "for dave " + i), null));
+                check(send(via, "chat", key, Map.of("from", "alice", "to", "dave", "text", "for dave " + i), null));
             }
         }
 
@@ -263,7 +263,7 @@ class KafkaRecoveryIT {
         SseClient bob = stream(a, "bob", null, "feed:k2");
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            assertEquals(202, notify(a, "feed", "k2", Map.of("n", i), null));
+            assertEquals(202, send(a, "feed", "k2", Map.of("n", i), null));
             sent.add(json(Map.of("n", i)));
         }
         await().atMost(WAIT).until(() -> data(bob, "feed", "k2").size() == 5);
@@ -282,7 +282,7 @@ class KafkaRecoveryIT {
         Replica d = replica("rec-d");
         awaitReady(d);
         SseClient bob2 = stream(d, "bob", cursor, "feed:k2");
-        assertEquals(202, notify(d, "feed", "k2", Map.of("n", 12), null));
+        assertEquals(202, send(d, "feed", "k2", Map.of("n", 12), null));
         sent.add(json(Map.of("n", 12)));
         await("recovered from the topic, then live").atMost(WAIT).until(() -> data(bob2, "feed", "k2").size() >= 8);
         assertEquals(List.of(), missed(bob2));
@@ -295,13 +295,13 @@ class KafkaRecoveryIT {
         Replica b = replica("rec-f");
         awaitReady(a, b);
         SseClient bob = stream(a, "bob", null, "feed:k3");
-        assertEquals(202, notify(b, "feed", "k3", Map.of("n", 0), null));
+        assertEquals(202, send(b, "feed", "k3", Map.of("n", 0), null));
         await().atMost(WAIT).until(() -> data(bob, "feed", "k3").size() == 1);
         a.kill();
         await().atMost(WAIT).until(bob::ended);
         String cursor = lastCursor(bob);
         for (int i = 1; i < 4; i++) {
-            assertEquals(202, notify(b, "feed", "k3", Map.of("n", i), null));
+            assertEquals(202, send(b, "feed", "k3", Map.of("n", i), null));
         }
         // retention takes the partition's records up to its end
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
@@ -321,7 +321,7 @@ class KafkaRecoveryIT {
         List<JsonNode> missed = await("told").atMost(WAIT).until(() -> missed(bob2), m -> !m.isEmpty());
         String text = missed.get(0).toString();
         assertTrue(text.contains("\"feed\"") && text.contains("\"k3\""), "names the type and key: " + text);
-        assertEquals(202, notify(c, "feed", "k3", Map.of("n", "live"), null));
+        assertEquals(202, send(c, "feed", "k3", Map.of("n", "live"), null));
         await("live ones go on").atMost(WAIT).until(() -> data(bob2, "feed", "k3").contains("{\"n\":\"live\"}"));
     }
 }
