@@ -68,7 +68,13 @@ class KafkaRecoveryIT {
     }
 
     private Replica replica(String name) {
-        Replica r = Replica.launch(name, broker.bootstrapServers(), SETTINGS);
+        return replica(name, Map.of());
+    }
+
+    private Replica replica(String name, Map<String, String> more) {
+        Map<String, String> settings = new java.util.HashMap<>(SETTINGS);
+        settings.putAll(more);
+        Replica r = Replica.launch(name, broker.bootstrapServers(), settings);
         replicas.add(r);
         return r;
     }
@@ -138,13 +144,20 @@ class KafkaRecoveryIT {
         final List<String> chatForBob = Collections.synchronizedList(new ArrayList<>());
         final List<Integer> failures = Collections.synchronizedList(new ArrayList<>());
         final AtomicBoolean stop = new AtomicBoolean();
+        final int from;
         volatile int sent;
         Thread thread;
 
         Flow(Replica via, String key, String notForClient) {
+            this(via, key, notForClient, 0);
+        }
+
+        /** Numbers from {@code from} on; no notification excludes anybody when {@code notForClient} is null. */
+        Flow(Replica via, String key, String notForClient, int from) {
             this.via = via;
             this.key = key;
             this.notForClient = notForClient;
+            this.from = from;
         }
 
         Flow start() {
@@ -155,9 +168,9 @@ class KafkaRecoveryIT {
 
         @Override
         public void run() {
-            for (int i = 0; !stop.get(); i++) {
+            for (int i = from; !stop.get(); i++) {
                 step(i);
-                sent = i + 1;
+                sent = i + 1 - from;
             }
         }
 
@@ -165,7 +178,7 @@ class KafkaRecoveryIT {
             Map<String, Object> n = Map.of("n", i);
             check(send(via, "feed", key, n, null));
             feedForBob.add(json(n));
-            if (i % 7 == 3) {
+            if (notForClient != null && i % 7 == 3) {
                 check(send(via, "feed", key, Map.of("notForBob", i), Map.of("client", notForClient)));
             }
             if (i % 5 == 0) {
@@ -323,5 +336,81 @@ class KafkaRecoveryIT {
         assertTrue(text.contains("\"feed\"") && text.contains("\"k3\""), "names the type and key: " + text);
         assertEquals(202, send(c, "feed", "k3", Map.of("n", "live"), null));
         await("live ones go on").atMost(WAIT).until(() -> data(bob2, "feed", "k3").contains("{\"n\":\"live\"}"));
+    }
+
+    /** A stream that ended (its replica drained it) reopened on another replica with its cursor, as a browser would. */
+    private SseClient moved(SseClient ended, Replica to, String identity, String... listens) {
+        await(identity + "'s stream ends").atMost(WAIT).until(ended::ended);
+        return stream(to, identity, lastCursor(ended), listens);
+    }
+
+    @Test
+    void aRollingRestartUnderAFlowLosesNothing() throws Exception {
+        Replica a = replica("roll-a");
+        Replica b = replica("roll-b");
+        awaitReady(a, b);
+        SseClient bob = stream(a, "bob", null, "feed:k4");
+        SseClient carol = stream(b, "carol", null, "feed:k4");
+        List<String> sent = new ArrayList<>();
+
+        // a restarts (SIGTERM: drained, streams ended with a retry hint); b stays and takes the notifies
+        Flow first = new Flow(b, "k4", null).start();
+        await().atMost(WAIT).until(() -> data(bob, "feed", "k4").size() >= 10);
+        a.close();
+        SseClient bob2 = moved(bob, b, "bob", "feed:k4");
+        Replica a2 = replica("roll-a2");
+        awaitReady(a2);
+        first.finish();
+        sent.addAll(first.feedForBob);
+
+        // then b restarts; a2 stays
+        Flow second = new Flow(a2, "k4", null, first.sent).start();
+        await().atMost(WAIT).until(() -> second.sent >= 10);
+        b.close();
+        SseClient bob3 = moved(bob2, a2, "bob", "feed:k4");
+        SseClient carol2 = moved(carol, a2, "carol", "feed:k4");
+        await().atMost(WAIT).until(() -> second.sent >= 30);
+        second.finish();
+        sent.addAll(second.feedForBob);
+
+        assertEquals(List.of(), first.failures, "no 5xx from the replica that stayed");
+        assertEquals(List.of(), second.failures, "no 5xx from the replica that stayed");
+        String last = sent.get(sent.size() - 1);
+        await().atMost(WAIT).until(() -> data(bob3, "feed", "k4").contains(last) && data(carol2, "feed", "k4").contains(last));
+        for (SseClient s : List.of(bob2, bob3, carol2)) {
+            assertEquals(List.of(), missed(s));
+        }
+        assertEquals(sent, concat(concat(data(bob, "feed", "k4"), data(bob2, "feed", "k4")), data(bob3, "feed", "k4")),
+                "bob, moved twice: every acknowledged notification exactly once, in order");
+        assertEquals(sent, concat(data(carol, "feed", "k4"), data(carol2, "feed", "k4")),
+                "carol, moved once: the same");
+    }
+
+    @Test
+    void aCursorFromALostLogIsToldWhichKeysMayHaveGaps() throws Exception {
+        // a topic of this test's own, so that losing it disturbs no other test
+        Map<String, String> ownTopic = Map.of("tidings.kafka.topics.feed", "tidings.feed-lost");
+        Replica a = replica("lost-a", ownTopic);
+        awaitReady(a);
+        SseClient bob = stream(a, "bob", null, "feed:k5", "chat:k5");
+        assertEquals(202, send(a, "feed", "k5", Map.of("n", 0), null));
+        await().atMost(WAIT).until(() -> data(bob, "feed", "k5").size() == 1);
+        a.kill();
+        await().atMost(WAIT).until(bob::ended);
+        String cursor = lastCursor(bob);
+        // the log is lost: the topic deleted and created again (a new topic id), as after a cluster rebuild
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            admin.deleteTopics(List.of("tidings.feed-lost")).all().get(10, TimeUnit.SECONDS);
+            await("deleted").atMost(WAIT).until(() -> !admin.listTopics().names().get(5, TimeUnit.SECONDS).contains("tidings.feed-lost"));
+        }
+        Replica c = replica("lost-c", ownTopic); // creates it again at start
+        awaitReady(c);
+        SseClient bob2 = stream(c, "bob", cursor, "feed:k5", "chat:k5");
+        List<JsonNode> missed = await("told").atMost(WAIT).until(() -> missed(bob2), m -> !m.isEmpty());
+        String text = missed.toString();
+        assertTrue(text.contains("\"feed\"") && text.contains("\"k5\""), "names the lost log's key: " + text);
+        assertTrue(!text.contains("\"chat\""), "and not the key whose log is intact: " + text);
+        assertEquals(202, send(c, "feed", "k5", Map.of("n", "live"), null));
+        await("live ones go on").atMost(WAIT).until(() -> data(bob2, "feed", "k5").contains("{\"n\":\"live\"}"));
     }
 }
