@@ -44,11 +44,15 @@ public final class Replica implements AutoCloseable {
 
     /** Launches a replica; {@link #awaitReady()} waits for it. */
     public static Replica launch(String name, String bootstrapServers, Map<String, String> settings) {
+        return launch(name, bootstrapServers, settings, KafkaBroker.freePort());
+    }
+
+    /** Launches a replica on a given port: a replica started again where a browser page expects it. */
+    public static Replica launch(String name, String bootstrapServers, Map<String, String> settings, int port) {
         Path app = Paths.get("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath();
         if (!Files.exists(app)) {
             throw new IllegalStateException(app + " is missing: the integration tests run after `package`");
         }
-        int port = KafkaBroker.freePort();
         try {
             Path dir = Paths.get("target", "kafka-it").toAbsolutePath();
             Files.createDirectories(dir);
