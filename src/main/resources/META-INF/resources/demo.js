@@ -67,11 +67,12 @@ async function start(name) {
     log("connection " + state + (state === "open" ? " as " + name : ""));
     $("client").textContent = c.clientId ? "client " + c.clientId.slice(0, 8) + "…" : "";
   });
-  c.onMissed(({ reason }) => {
+  c.onMissed(({ reason, why, type, key }) => {
     $("missed").hidden = false;
     log(reason === "new-process"
       ? "reconnected as a new client process and listened again: messages sent meanwhile are lost"
-      : "the server dropped some notifications for this tab", "missed");
+      : type != null ? "messages on " + type + " " + key + " may be missing (" + why + ")"
+        : "the server dropped some notifications for this tab", "missed");
   });
   c.onListen(({ type, key, listening }) => {
     log((listening ? "listening on " : "stopped listening on ") + type + " " + key);

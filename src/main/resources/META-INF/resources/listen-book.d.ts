@@ -12,9 +12,10 @@ export interface ListenRequest {
 export declare class ListenBook {
   isConfirmed(type: string, key: string): boolean;
   held(): { type: string; key: string }[];
+  stable(): { type: string; key: string }[];
   readonly settled: boolean;
   request(type: string, key: string, listening: boolean): Promise<void>;
-  relistenAll(resolve: () => void, reject: (error: Error) => void): void;
+  relistenAll(resolve: () => void, reject: (error: Error) => void, carried?: Set<string>): number;
   take(type: string, key: string): ListenRequest | null;
   takeAll(): ListenRequest[];
   unsend(request: ListenRequest): boolean;

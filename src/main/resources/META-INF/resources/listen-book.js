@@ -25,6 +25,12 @@ export class ListenBook {
     return [...this.#entries.values()].filter((e) => e.want).map((e) => ({ type: e.type, key: e.key }));
   }
 
+  /** The listens confirmed, still wanted and with no request waiting: [{type, key}]. */
+  stable() {
+    return [...this.#entries.values()].filter((e) => e.want && e.confirmed && e.queue.length === 0)
+      .map((e) => ({ type: e.type, key: e.key }));
+  }
+
   /** True when no request waits for a confirmation. */
   get settled() {
     for (const entry of this.#entries.values()) {
@@ -42,15 +48,23 @@ export class ListenBook {
 
   /**
    * A new client process knows no listen: every key the page holds is listened again, with
-   * resolve() / reject(error) called when the server answers.
+   * resolve() / reject(error) called when the server answers, except those in carried (a Set of
+   * type\0key the new stream's URL made listen: their confirmation comes on the stream). Returns
+   * how many were queued.
    */
-  relistenAll(resolve, reject) {
+  relistenAll(resolve, reject, carried = new Set()) {
+    let queued = 0;
     for (const [k, entry] of this.#entries) {
       entry.confirmed = false;
-      if (entry.queue.length > 0) continue;
-      if (entry.want) enqueue(entry, true, resolve, reject);
-      else this.#entries.delete(k);
+      if (entry.queue.length > 0 || (entry.want && carried.has(k))) continue;
+      if (entry.want) {
+        enqueue(entry, true, resolve, reject);
+        queued++;
+      } else {
+        this.#entries.delete(k);
+      }
     }
+    return queued;
   }
 
   /** The request to send now on (type, key), marked in flight; null when one is in flight already or none waits. */

@@ -63,9 +63,18 @@ export interface ListenChange<T extends string = string> {
 }
 
 export interface Missed {
-  /** "server": the server dropped notifications for this client; "new-process": the client
-   * process was gone, everything held was listened again (the handler runs once confirmed). */
+  /** "server": the server says notifications may have been lost (event: missed); "new-process":
+   * the client process was gone and listens were made again without a cursor to recover from
+   * (the handler runs once they are confirmed). */
   reason: "server" | "new-process";
+  /** With "server": the server's reason. "overflow": its queue for this client overflowed (every
+   * key); else a recovery by cursor could not be honoured for this key: "retention" (older than
+   * the log keeps), "epoch" (the log was lost, e.g. a restart), "cursor" (the cursor held no
+   * position for it), "unsupported", "unavailable". */
+  why?: "overflow" | "retention" | "epoch" | "cursor" | "unsupported" | "unavailable" | string;
+  /** The type and key that may have gaps; absent: every key. */
+  type?: string;
+  key?: string;
 }
 
 export interface NotifyOptions {
@@ -97,7 +106,7 @@ export declare class Tidings<M extends object = AnyTypes> {
   readonly state: TidingsState;
   /** The client process id once the stream has been ready, else null. */
   readonly clientId: string | null;
-  /** The id of the last notification received. */
+  /** The server's cursor of what this client has received (the last event id): opaque. */
   readonly lastEventId: number | string | null;
 
   /** Resolves with the client id once the stream is open; rejects if closed first. */

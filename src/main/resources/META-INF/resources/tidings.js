@@ -7,18 +7,27 @@
 //   const off = t.on("chat", "lobby", (msg, meta) => …);  // handler per (type, key); off() removes it
 //   await t.listen("chat", "lobby");                     // settles when the server confirms on the stream
 //   t.onState(s => …);                                   // "connecting" | "open" | "reconnecting" | "closed"
-//   t.onMissed(() => refetch());                         // notifications may have been lost
+//   t.onMissed(({ type, key }) => refetch(type, key));   // notifications on that key may have been lost (none: every key)
 //   await t.notify("chat", "lobby", { from: "alice", text: "hi" }, { notForMe: true });
 //   await t.close();                                     // ends the client process on the server at once
 //
 // The stream is read with fetch() rather than EventSource, so that the library can send headers
 // (Authorization, Last-Event-ID) and can see why a (re)connection was refused: a 404 for a client
 // process that is gone means "open a new one", not "retry forever". See docs/browser.md.
+//
+// Every event id is the server's cursor (opaque) of what this client has received. Reconnecting,
+// it resumes its client process with it; where that process is gone (expired, or on a replica that
+// died), it opens a new one with its listens in the URL and the same cursor, and the server sends
+// what was published meanwhile first: nothing is lost, and "missed" is reported only for the keys
+// the server names (event: missed).
 
 import { SseParser } from "./sse-parser.js";
 import { ListenBook } from "./listen-book.js";
 
 const STATES = ["connecting", "open", "reconnecting", "closed"];
+
+/** At most this many characters of listen= parameters go in a new stream's URL; the rest are listened again by POST. */
+const MAX_CARRIED = 3000;
 
 /** The HTTP status a refusal carried on the stream would have had as an answer. */
 const REFUSAL_STATUS = { bad_request: 400, forbidden: 403, listen_refused: 403, unknown_type: 404, limit: 429 };
@@ -99,6 +108,7 @@ export class Tidings {
   #lostProcess = false;       // the process was found gone: the next ready is a new one
   #missedPending = false;     // tell onMissed once the re-listens are confirmed
   #frozen = false;            // in the back/forward cache, stream dropped
+  #carried = new Set();       // type\0key of the listens the current stream's URL carries
 
   #book = new ListenBook();
 
@@ -158,7 +168,7 @@ export class Tidings {
   /** The client process id while one is known (after the first ready), else null. */
   get clientId() { return this.#clientId; }
 
-  /** The id of the last notification received, used to resume. */
+  /** The server's cursor of what this client has received (the last event id), used to resume and to recover. */
   get lastEventId() { return this.#lastEventId; }
 
   /** Resolves once the stream is open (at once when it is); rejects when the client is closed first. */
@@ -199,9 +209,13 @@ export class Tidings {
   onState(handler) { return addTo(this.#stateHandlers, handler); }
 
   /**
-   * Notifications may have been lost: handler({reason}), reason "server" (the server dropped some
-   * for this client) or "new-process" (the client process was gone; everything held is listened
-   * again, and the handler runs once those listens are confirmed, so that a refetch then is safe).
+   * Notifications may have been lost: handler({reason, why, type, key}). reason "server": the
+   * server says so (event: missed), once per key it names (type and key), or once without a key
+   * when its queue for this client overflowed (every key); why is the server's reason
+   * ("overflow", "retention", "epoch", "cursor", "unsupported", "unavailable"). reason
+   * "new-process": the client process was gone and some listens had to be made again without a
+   * cursor to recover from; the handler runs once those listens are confirmed, so that a refetch
+   * then is safe.
    */
   onMissed(handler) { return addTo(this.#missedHandlers, handler); }
 
@@ -387,10 +401,21 @@ export class Tidings {
     this.#abort = abort;
     const params = [];
     const headers = { Accept: "text/event-stream" };
+    this.#carried = new Set();
     if (this.#clientId) {
       params.push(["client", this.#clientId]);
-      if (this.#lastEventId != null) headers["Last-Event-ID"] = String(this.#lastEventId);
+    } else if (this.#lastEventId != null) {
+      // A new process that recovers from the cursor: its listens go in the URL, so that they are
+      // made before the stream starts, and the server replays what they missed.
+      let length = 0;
+      for (const { type, key } of this.#book.stable()) {
+        length += type.length + key.length + 9;
+        if (length > MAX_CARRIED) break;
+        params.push(["listen", type + ":" + key]);
+        this.#carried.add(keyOf(type, key));
+      }
     }
+    if (this.#lastEventId != null) headers["Last-Event-ID"] = String(this.#lastEventId);
     const resuming = this.#clientId;
     this.#headers(headers)
       .then((h) => this.#fetch(this.#url("/notif/stream", params), {
@@ -405,6 +430,21 @@ export class Tidings {
             // The process is gone (grace period over, another replica) or not ours any more:
             // open a new one at once; everything held is listened again after its ready.
             this.#forgetProcess();
+            this.#open();
+            return;
+          }
+          if (!resuming && error.status === 400 && this.#lastEventId != null) {
+            // Not a cursor this server reads (another version): start afresh, reported as a new process.
+            this.#lastEventId = null;
+            this.#lostProcess = true;
+            this.#open();
+            return;
+          }
+          if (this.#carried.size > 0 && error.status >= 400 && error.status < 500 && error.status !== 429) {
+            // A listen carried in the URL was refused (its rule changed): open without them,
+            // so that each is listened again by itself and a refusal goes to that listen only.
+            this.#lastEventId = null;
+            this.#lostProcess = true;
             this.#open();
             return;
           }
@@ -423,8 +463,7 @@ export class Tidings {
   }
 
   #forgetProcess() {
-    this.#clientId = null;
-    this.#lastEventId = null;
+    this.#clientId = null; // the cursor stays: the new process recovers from it
     this.#lostProcess = true;
   }
 
@@ -511,6 +550,10 @@ export class Tidings {
   }
 
   #dispatch(event, data, id, generation) {
+    if (id !== null && id !== "" && (event === "notification" || event === "listen" || event === "ready")) {
+      const n = Number(id);
+      this.#lastEventId = Number.isFinite(n) ? n : id;
+    }
     let payload;
     try {
       payload = JSON.parse(data);
@@ -519,10 +562,6 @@ export class Tidings {
       return;
     }
     if (event === "notification") {
-      if (id !== null) {
-        const n = Number(id);
-        this.#lastEventId = Number.isFinite(n) ? n : id;
-      }
       const meta = { type: payload.type, key: payload.key, id: this.#lastEventId };
       callAll(this.#byKey.get(keyOf(payload.type, payload.key)) || [], payload.data, meta);
       callAll(this.#byType.get(payload.type) || [], payload.data, meta);
@@ -531,11 +570,18 @@ export class Tidings {
       this.#onListenEvent(String(payload.type), String(payload.key), !!payload.listening,
         payload.error, payload.message);
     } else if (event === "missed") {
+      if (Array.isArray(payload.keys)) {
+        // A recovery could not be honoured for these keys (past retention, log lost): only they may have gaps.
+        for (const k of payload.keys) {
+          callAll(this.#missedHandlers, { reason: "server", why: payload.reason, type: String(k.type), key: String(k.key) });
+        }
+        return;
+      }
       // An overflow drops listen confirmations too: ask again for those still awaited
       // (idempotent on the server), so that no listen() promise waits forever.
       this.#book.unsendAll();
       this.#kickAll();
-      callAll(this.#missedHandlers, { reason: "server" });
+      callAll(this.#missedHandlers, { reason: "server", why: payload.reason || "overflow" });
     } else if (event === "ready") {
       this.#onReady(payload, generation);
     } else if (event === "closed") {
@@ -555,22 +601,23 @@ export class Tidings {
 
   #onReady(payload, generation) {
     const newProcess = !payload.resumed;
-    const lost = newProcess && (this.#lostProcess || this.#clientId !== null);
+    const lostProcess = newProcess && (this.#lostProcess || this.#clientId !== null);
     this.#lostProcess = false;
     this.#clientId = payload.client;
-    if (newProcess) this.#lastEventId = null;
     this.#attempt = 0;
     this.#everOpen = true;
     this.#book.unsendAll();
+    let relistened = 0;
     if (newProcess) {
-      // Listen again on everything held; a failure goes to onError (no promise to reject).
+      // Listen again on everything held but what the URL carried (the server confirms those on
+      // the stream and recovers them); a failure goes to onError (no promise to reject).
       const done = () => this.#checkMissed();
-      this.#book.relistenAll(done, (error) => {
+      relistened = this.#book.relistenAll(done, (error) => {
         if (this.#state !== "closed") this.#emitError(error); // closing drops them: nothing refused
         done();
-      });
+      }, this.#carried);
     }
-    if (lost) this.#missedPending = true;
+    if (lostProcess && relistened > 0) this.#missedPending = true;
     this.#setState("open");
     for (const w of this.#readyWaiters.splice(0)) w.resolve(this.#clientId);
     if (generation !== this.#generation) return;
