@@ -70,14 +70,14 @@ class KafkaPageRecoveryIT {
                 window.seen = seen;
                 """, room);
         browser.jsAsync("""
-                const done = arguments[arguments.length - 1];
+                const room = arguments[0];
                 import('/tidings.js').then((m) => {
                   const lib = { got: [], missed: [] };
                   const t = m.connect({ identity: 'carol', minDelay: 100, maxDelay: 1000 });
                   t.onNotification((data) => lib.got.push(data));
                   t.onMissed((missed) => lib.missed.push(missed));
                   window.lib = lib;
-                  t.listen('chat', arguments[0]).then(() => done(true), (e) => done(String(e)));
+                  t.listen('chat', room).then(() => done(true), (e) => done(String(e)));
                 });
                 """, room);
         browser.untilJs("the EventSource is ready", "return window.seen.ready.length === 1");
