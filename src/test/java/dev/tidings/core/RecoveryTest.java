@@ -75,10 +75,17 @@ class RecoveryTest {
             Hub.Client second = recovering(tidings, room, "ann", cursor, key);
             publisher.join();
             assertTrue(!failed.get());
-            await().atMost(WAIT).until(() -> {
-                List<String> n = second.stream().notifications();
-                return !n.isEmpty() && seqs(n).get(n.size() - 1) == total;
-            });
+            try {
+                await().atMost(WAIT).until(() -> {
+                    List<String> n = second.stream().notifications();
+                    return !n.isEmpty() && seqs(n).get(n.size() - 1) == total;
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                List<Integer> got = seqs(second.stream().notifications());
+                throw new AssertionError("round " + round + " cut " + cut + ": got " + got.size() + ", first "
+                        + got.subList(0, Math.min(5, got.size())) + ", last " + got.subList(Math.max(0, got.size() - 5), got.size())
+                        + ", events " + second.stream().events.subList(0, Math.min(4, second.stream().events.size())), e);
+            }
             List<Integer> expected = IntStream.rangeClosed(cut + 1, total).boxed().toList();
             assertEquals(expected, seqs(second.stream().notifications()), "round " + round + ", cut after " + cut);
             assertTrue(second.stream().missed.isEmpty());

@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tidings.testing.SseClient;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import java.io.ByteArrayOutputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +30,16 @@ import org.junit.jupiter.api.Test;
  * after it once and in order; where it cannot, {@code event: missed} names the keys.
  */
 @QuarkusTest
+@TestProfile(RecoveryTest.ShortLog.class)
 class RecoveryTest {
+
+    /** A pass-through type with a log of 5, to go past its retention. */
+    public static class ShortLog implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("tidings.simple-types", "feed,brief", "tidings.types.brief.retention-count", "5");
+        }
+    }
 
     private static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -146,7 +157,7 @@ class RecoveryTest {
 
     @Test
     void pastTheLogsRetentionTheStreamSaysWhichKeysMayHaveGaps() {
-        // tidings.types.brief.retention-count=5 in the test profile
+        // tidings.types.brief.retention-count=5 (ShortLog)
         String key = unique("k");
         String kept = unique("kept");
         String cursor;
@@ -181,7 +192,8 @@ class RecoveryTest {
         String key = unique("k");
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.write(1); // version
-        b.write(0); // no client id
+        b.write(1); // one log
+        b.writeBytes(new byte[16]); // no client id
         int hash = 0x811c9dc5;
         for (byte x : "feed".getBytes(StandardCharsets.UTF_8)) {
             hash = (hash ^ (x & 0xff)) * 0x01000193;
