@@ -58,8 +58,8 @@ final class ClientProcess {
     final String id;
     final Caller caller;
     private final Services services;
-    /** The id as the cursor holds it. */
-    private final byte[] idBytes;
+    /** Writes this process's cursors; guarded by out. */
+    private final Cursor.Writer cursors;
     /** The client process the cursor this one recovered from was written by: notfor of it is honoured here. */
     private volatile String formerId;
 
@@ -101,7 +101,7 @@ final class ClientProcess {
         this.id = id;
         this.caller = caller;
         this.services = services;
-        this.idBytes = Cursor.idBytes(id);
+        this.cursors = new Cursor.Writer(Cursor.idBytes(id));
     }
 
     /** True when {@code clientId} is this process, or the one whose cursor it recovered from. */
@@ -204,6 +204,7 @@ final class ClientProcess {
                 logs.put(log, p);
             }
             p.listens = Math.max(0, p.listens + delta);
+            cursors.invalidate();
         }
     }
     // ---- outgoing queue ---------------------------------------------------------------------
@@ -353,7 +354,12 @@ final class ClientProcess {
             p.replayed(at.offset(), ++tick);
             return true;
         }
-        return p.admit(at, ++tick);
+        long epoch = p.epoch;
+        boolean admitted = p.admit(at, ++tick);
+        if (p.epoch != epoch) {
+            cursors.invalidate();
+        }
+        return admitted;
     }
 
     /**
@@ -364,7 +370,7 @@ final class ClientProcess {
      */
     private byte[] cursor() {
         if (logs == null) {
-            return Cursor.encode(idBytes, List.of());
+            return cursors.write(List.of());
         }
         Transport transport = services.transport().get();
         for (LogPosition p : logs.values()) {
@@ -378,7 +384,7 @@ final class ClientProcess {
                 }
             }
         }
-        return Cursor.encode(idBytes, logs.values());
+        return cursors.write(logs.values());
     }
 
     // ---- streams and grace --------------------------------------------------------------------
@@ -409,6 +415,7 @@ final class ClientProcess {
             cancelGrace();
             attach = ++attaches;
             recovering = recover != null;
+            cursors.invalidate(); // epochs may change: the cursor's, or back to the log's
             if (formerId != null && !formerId.equals(id)) {
                 this.formerId = formerId;
             }
@@ -451,6 +458,7 @@ final class ClientProcess {
                 return;
             }
             recovering = false;
+            cursors.invalidate();
             if (!unrecoverable.isEmpty()) {
                 if (missedKeys == null) {
                     missedKeys = new ArrayList<>(unrecoverable.size());

@@ -15,25 +15,32 @@ import java.util.Set;
  * characters) of:
  *
  * <pre>
- * version (1 byte, {@value #VERSION})
- * length of the client id (1 byte), then the client process id that wrote it, as bytes
- * per log: 32-bit hash of the log's id (big-endian), the log's epoch (8 bytes, big-endian),
- *          offset + 1 (unsigned LEB128 varint)
+ * version (1 byte, {@value #VERSION}), then n, the number of logs (1 byte)
+ * the client process id that wrote it (16 bytes; all zero: none)
+ * n × (32-bit hash of the log's id, the log's epoch: 4 + 8 bytes, big-endian)
+ * n × (offset + 1, unsigned LEB128 varint), in the same order
  * </pre>
  *
  * A log's entry says that the client has received every publication on its keys in that log up to
  * the offset. When a client's entries do not fit, those whose offset moved least recently are left
  * out: a recovery reports the keys of their logs missed ({@link Missed#CURSOR}). Two logs of one
  * cursor with the same hash are both treated as absent.
+ *
+ * <p>Everything before the offsets is a multiple of 3 bytes, so its base64 is made once per set
+ * of logs ({@link Writer}) and only the offsets are encoded per event.
  */
 public final class Cursor {
 
     static final int VERSION = 1;
     static final int MAX_TEXT = 512;
     static final int MAX_BYTES = MAX_TEXT / 4 * 3;
-    /** The most an entry takes: hash, epoch and a 10-byte varint. */
-    private static final int MAX_ENTRY = 4 + 8 + 10;
-    private static final int MAX_ID = 64;
+    static final int ID_BYTES = 16;
+    /** Version, count and client id. */
+    private static final int HEADER = 2 + ID_BYTES;
+    /** Hash and epoch of one log. */
+    private static final int PAIR = 12;
+    /** The most a log takes: its pair and a 10-byte varint. */
+    private static final int MAX_ENTRY = PAIR + 10;
 
     private static final byte[] ALPHABET =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".getBytes(StandardCharsets.US_ASCII);
@@ -47,6 +54,7 @@ public final class Cursor {
     }
 
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[MAX_BYTES]);
+    private static final LogPosition[] NONE = new LogPosition[0];
 
     /** A log's position as a cursor holds it. */
     record Entry(long epoch, long offset) {}
@@ -96,24 +104,25 @@ public final class Cursor {
             throw bad("Last-Event-ID is not a cursor of this server (an event id it sent)");
         }
         byte[] b = decode(t);
-        if (b == null || b.length < 2 || b[0] != VERSION) {
+        if (b == null || b.length < HEADER || b[0] != VERSION) {
             throw bad("Last-Event-ID is not a cursor of this server (an event id it sent)");
         }
-        int idLength = b[1] & 0xff;
-        int at = 2 + idLength;
-        if (idLength > MAX_ID || at > b.length) {
-            throw bad("Last-Event-ID is not a cursor of this server (bad client id)");
+        int n = b[1] & 0xff;
+        if (HEADER + n * PAIR + n > b.length) {
+            throw bad("Last-Event-ID is not a cursor of this server (truncated)");
         }
-        String clientId = idLength == 0 ? null : encodeText(b, 2, idLength);
+        boolean noId = true;
+        for (int i = 2; i < HEADER; i++) {
+            noId &= b[i] == 0;
+        }
+        String clientId = noId ? null : encodeText(b, 2, ID_BYTES);
         Map<Integer, Entry> entries = new HashMap<>();
         Set<Integer> twice = new HashSet<>();
-        while (at < b.length) {
-            if (b.length - at < 13) {
-                throw bad("Last-Event-ID is not a cursor of this server (truncated)");
-            }
-            int hash = (int) readBig(b, at, 4);
-            long epoch = readBig(b, at + 4, 8);
-            at += 12;
+        int at = HEADER + n * PAIR;
+        for (int i = 0; i < n; i++) {
+            int pair = HEADER + i * PAIR;
+            int hash = (int) readBig(b, pair, 4);
+            long epoch = readBig(b, pair + 4, 8);
             long value = 0;
             int shift = 0;
             while (true) {
@@ -137,59 +146,139 @@ public final class Cursor {
                 twice.add(hash);
             }
         }
+        if (at != b.length) {
+            throw bad("Last-Event-ID is not a cursor of this server (trailing bytes)");
+        }
         twice.forEach(entries::remove);
         return new Cursor(clientId, entries);
     }
 
-    /** The cursor text of a client process at these positions (those with listens only), as ASCII. */
+    /**
+     * Writes one client process's cursors. The part that only changes with the set of logs (and
+     * their epochs) is encoded once, until {@link #invalidate}; each cursor then costs the base64 of
+     * its offsets and one copy. Guarded by the client process's outgoing lock.
+     */
+    static final class Writer {
+        private final byte[] id;
+        /** The logs the prefix holds, in its order; null with the prefix. */
+        private LogPosition[] logs;
+        private byte[] prefix;
+
+        /** @param id the client id's bytes ({@link #idBytes}) */
+        Writer(byte[] id) {
+            this.id = id;
+        }
+
+        /** The logs, their listens or an epoch changed: the next cursor encodes its prefix again. */
+        void invalidate() {
+            prefix = null;
+            logs = null;
+        }
+
+        /** The cursor of these positions (those with listens), as ASCII. */
+        byte[] write(Collection<LogPosition> positions) {
+            if (prefix == null) {
+                int count = 0;
+                for (LogPosition p : positions) {
+                    if (p.listens > 0) {
+                        count++;
+                    }
+                }
+                if (HEADER + count * MAX_ENTRY > MAX_BYTES) {
+                    return encode(id, newestThatFit(positions, count));
+                }
+                LogPosition[] chosen = count == 0 ? NONE : new LogPosition[count];
+                int i = 0;
+                for (LogPosition p : positions) {
+                    if (p.listens > 0) {
+                        chosen[i++] = p;
+                    }
+                }
+                byte[] buf = SCRATCH.get();
+                int n = writePairs(buf, id, chosen);
+                prefix = encode(buf, 0, n, new byte[base64Length(n)]);
+                logs = chosen;
+            }
+            byte[] buf = SCRATCH.get();
+            int n = writeOffsets(buf, 0, logs);
+            byte[] out = java.util.Arrays.copyOf(prefix, prefix.length + base64Length(n));
+            encodeInto(buf, 0, n, out, prefix.length);
+            return out;
+        }
+    }
+
+    /** The cursor text of a client at these positions (those with listens), encoded in full, as ASCII. */
     static byte[] encode(byte[] clientId, Collection<LogPosition> positions) {
-        byte[] buf = SCRATCH.get();
-        int n = 0;
-        buf[n++] = VERSION;
-        buf[n++] = (byte) clientId.length;
-        System.arraycopy(clientId, 0, buf, n, clientId.length);
-        n += clientId.length;
         int count = 0;
         for (LogPosition p : positions) {
             if (p.listens > 0) {
                 count++;
             }
         }
-        if (n + count * MAX_ENTRY <= MAX_BYTES) {
-            for (LogPosition p : positions) {
-                if (p.listens > 0) {
-                    n = write(buf, n, p);
-                }
-            }
-        } else {
-            List<LogPosition> newestFirst = new ArrayList<>(count);
-            for (LogPosition p : positions) {
-                if (p.listens > 0) {
-                    newestFirst.add(p);
-                }
-            }
-            newestFirst.sort((a, b) -> Long.compare(b.advanced, a.advanced));
-            for (LogPosition p : newestFirst) {
-                if (n + entrySize(p) > MAX_BYTES) {
-                    break;
-                }
-                n = write(buf, n, p);
-            }
-        }
+        return encode(clientId, newestThatFit(positions, count));
+    }
+
+    private static byte[] encode(byte[] clientId, LogPosition[] chosen) {
+        byte[] buf = SCRATCH.get();
+        int n = writePairs(buf, clientId, chosen);
+        n = writeOffsets(buf, n, chosen);
         return encode(buf, 0, n, new byte[base64Length(n)]);
     }
 
-    /** The bytes of a client id (URL-safe base64, as {@link ClientTable} makes them); empty when it is not. */
-    static byte[] idBytes(String clientId) {
-        if (clientId.length() > MAX_ID || clientId.length() % 4 == 1) {
-            return new byte[0];
+    /** Those with listens, the most recently advanced first, as many as fit. */
+    private static LogPosition[] newestThatFit(Collection<LogPosition> positions, int count) {
+        List<LogPosition> listened = new ArrayList<>(count);
+        for (LogPosition p : positions) {
+            if (p.listens > 0) {
+                listened.add(p);
+            }
         }
-        byte[] b = decode(clientId);
-        return b == null || b.length > MAX_ID ? new byte[0] : b;
+        if (HEADER + count * MAX_ENTRY <= MAX_BYTES) {
+            return listened.toArray(NONE);
+        }
+        listened.sort((a, b) -> Long.compare(b.advanced, a.advanced));
+        int size = HEADER;
+        int kept = 0;
+        for (LogPosition p : listened) {
+            int entry = PAIR + varintSize(p.offset + 1);
+            if (size + entry > MAX_BYTES || kept == 255) {
+                break;
+            }
+            size += entry;
+            kept++;
+        }
+        return listened.subList(0, kept).toArray(NONE);
     }
 
-    private static int entrySize(LogPosition p) {
-        return 12 + varintSize(p.offset + 1);
+    private static int writePairs(byte[] buf, byte[] clientId, LogPosition[] chosen) {
+        buf[0] = VERSION;
+        buf[1] = (byte) chosen.length;
+        java.util.Arrays.fill(buf, 2, HEADER, (byte) 0);
+        System.arraycopy(clientId, 0, buf, 2, Math.min(ID_BYTES, clientId.length));
+        int n = HEADER;
+        for (LogPosition p : chosen) {
+            n = writeBig(buf, n, p.hash, 4);
+            n = writeBig(buf, n, p.epoch, 8);
+        }
+        return n;
+    }
+
+    private static int writeOffsets(byte[] buf, int n, LogPosition[] chosen) {
+        for (LogPosition p : chosen) {
+            long v = p.offset + 1;
+            while ((v & ~0x7fL) != 0) {
+                buf[n++] = (byte) ((v & 0x7f) | 0x80);
+                v >>>= 7;
+            }
+            buf[n++] = (byte) v;
+        }
+        return n;
+    }
+
+    /** The bytes of a client id (URL-safe base64 of 16 bytes, as {@link ClientTable} makes them); zeros when it is not one. */
+    static byte[] idBytes(String clientId) {
+        byte[] b = clientId.length() % 4 == 1 || clientId.length() > 64 ? null : decode(clientId);
+        return b != null && b.length == ID_BYTES ? b : new byte[ID_BYTES];
     }
 
     private static int varintSize(long v) {
@@ -199,18 +288,6 @@ public final class Cursor {
             size++;
         }
         return size;
-    }
-
-    private static int write(byte[] buf, int n, LogPosition p) {
-        n = writeBig(buf, n, p.hash, 4);
-        n = writeBig(buf, n, p.epoch, 8);
-        long v = p.offset + 1;
-        while ((v & ~0x7fL) != 0) {
-            buf[n++] = (byte) ((v & 0x7f) | 0x80);
-            v >>>= 7;
-        }
-        buf[n++] = (byte) v;
-        return n;
     }
 
     private static int writeBig(byte[] buf, int n, long v, int bytes) {
@@ -233,7 +310,12 @@ public final class Cursor {
     }
 
     private static byte[] encode(byte[] in, int from, int length, byte[] out) {
-        int o = 0;
+        encodeInto(in, from, length, out, 0);
+        return out;
+    }
+
+    private static void encodeInto(byte[] in, int from, int length, byte[] out, int at) {
+        int o = at;
         int i = from;
         int end = from + length;
         while (end - i >= 3) {
@@ -247,14 +329,13 @@ public final class Cursor {
         if (end - i == 1) {
             int v = (in[i] & 0xff) << 16;
             out[o++] = ALPHABET[v >>> 18];
-            out[o++] = ALPHABET[(v >>> 12) & 63];
+            out[o] = ALPHABET[(v >>> 12) & 63];
         } else if (end - i == 2) {
             int v = (in[i] & 0xff) << 16 | (in[i + 1] & 0xff) << 8;
             out[o++] = ALPHABET[v >>> 18];
             out[o++] = ALPHABET[(v >>> 12) & 63];
-            out[o++] = ALPHABET[(v >>> 6) & 63];
+            out[o] = ALPHABET[(v >>> 6) & 63];
         }
-        return out;
     }
 
     private static String encodeText(byte[] in, int from, int length) {

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /** The cursor, the stream's event id: what it holds, its size bound, and what is not one. */
 class CursorTest {
 
-    private static final String CLIENT = Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[16]);
+    private static final String CLIENT = Base64.getUrlEncoder().withoutPadding().encodeToString(
+            "sixteen bytes id".getBytes(StandardCharsets.US_ASCII));
 
     private static LogPosition at(String log, long epoch, long offset, long advanced) {
         LogPosition p = new LogPosition(log, epoch, offset);
@@ -82,6 +83,21 @@ class CursorTest {
             TidingsException e = assertThrows(TidingsException.class, () -> Cursor.parse(bad), bad);
             assertEquals(TidingsException.Reason.BAD_REQUEST, e.reason(), bad);
         }
+    }
+
+    @Test
+    void theWriterEncodesItsPrefixOnceAndWritesWhatAFullEncodingWould() {
+        Cursor.Writer writer = new Cursor.Writer(Cursor.idBytes(CLIENT));
+        List<LogPosition> positions = List.of(at("chat", 3, 0, 1), at("feed", -9, 127, 2));
+        for (long offset : new long[] {1, 128, 1L << 35, Long.MAX_VALUE - 1}) {
+            positions.get(0).offset = offset;
+            assertEquals(text(CLIENT, positions), new String(writer.write(positions), StandardCharsets.US_ASCII));
+            assertEquals(new Cursor.Entry(3, offset), Cursor.parse(text(CLIENT, positions)).entry("chat"));
+        }
+        positions.get(1).epoch = 10; // an epoch changes: the owner invalidates
+        writer.invalidate();
+        assertEquals(new Cursor.Entry(10, 127), Cursor.parse(new String(writer.write(positions), StandardCharsets.US_ASCII))
+                .entry("feed"));
     }
 
     @Test

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class RecoveryTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    /** Generous: the seam test publishes 7,500 notifications, some prepared late, on a shared machine. */
+    private static final Duration WAIT = Duration.ofSeconds(60);
     private final RoomType room = new RoomType();
     private final Tidings tidings = Hub.start(Hub.config(), new LocalTransport(), room);
 
@@ -70,15 +71,37 @@ class RecoveryTest {
             });
             publisher.start();
             int cut = 200 + round * 150;
-            await().atMost(WAIT).until(() -> first.stream().notifications().size() >= cut);
+            try {
+                await().atMost(WAIT).until(() -> first.stream().notifications().size() >= cut);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                StringBuilder dump = new StringBuilder("round " + round + ": first got "
+                        + first.stream().notifications().size() + ", events tail "
+                        + first.stream().events.subList(Math.max(0, first.stream().events.size() - 3), first.stream().events.size()));
+                Thread.getAllStackTraces().forEach((t, stack) -> {
+                    if (t == publisher || t.getState() == Thread.State.BLOCKED || t.getState() == Thread.State.WAITING) {
+                        dump.append("\n").append(t.getName()).append(' ').append(t.getState());
+                        for (int i = 0; i < Math.min(25, stack.length); i++) {
+                            dump.append("\n    ").append(stack[i]);
+                        }
+                    }
+                });
+                throw new AssertionError(dump.toString(), e);
+            }
             String cursor = first.stream().notificationCursors.get(cut - 1);
             Hub.Client second = recovering(tidings, room, "ann", cursor, key);
             publisher.join();
             assertTrue(!failed.get());
-            await().atMost(WAIT).until(() -> {
-                List<String> n = second.stream().notifications();
-                return !n.isEmpty() && seqs(n).get(n.size() - 1) == total;
-            });
+            try {
+                await().atMost(WAIT).until(() -> {
+                    List<String> n = second.stream().notifications();
+                    return !n.isEmpty() && seqs(n).get(n.size() - 1) == total;
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                List<Integer> got = seqs(second.stream().notifications());
+                throw new AssertionError("round " + round + " cut " + cut + ": got " + got.size() + ", first "
+                        + got.subList(0, Math.min(5, got.size())) + ", last " + got.subList(Math.max(0, got.size() - 5), got.size())
+                        + ", events " + second.stream().events.subList(0, Math.min(4, second.stream().events.size())), e);
+            }
             List<Integer> expected = IntStream.rangeClosed(cut + 1, total).boxed().toList();
             assertEquals(expected, seqs(second.stream().notifications()), "round " + round + ", cut after " + cut);
             assertTrue(second.stream().missed.isEmpty());

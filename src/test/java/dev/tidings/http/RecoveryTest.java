@@ -33,14 +33,13 @@ import org.junit.jupiter.api.Test;
 @TestProfile(RecoveryTest.ShortLog.class)
 class RecoveryTest {
 
-    /** A type whose log holds five notifications, to go past its retention. */
+    /** A pass-through type with a log of 5, to go past its retention. */
     public static class ShortLog implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("tidings.simple-types", "feed,brief", "tidings.types.brief.retention-count", "5");
         }
     }
-
 
     private static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -158,7 +157,7 @@ class RecoveryTest {
 
     @Test
     void pastTheLogsRetentionTheStreamSaysWhichKeysMayHaveGaps() {
-        // tidings.types.brief.retention-count=5 in this test's profile
+        // tidings.types.brief.retention-count=5 (ShortLog)
         String key = unique("k");
         String kept = unique("kept");
         String cursor;
@@ -193,7 +192,8 @@ class RecoveryTest {
         String key = unique("k");
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.write(1); // version
-        b.write(0); // no client id
+        b.write(1); // one log
+        b.writeBytes(new byte[16]); // no client id
         int hash = 0x811c9dc5;
         for (byte x : "feed".getBytes(StandardCharsets.UTF_8)) {
             hash = (hash ^ (x & 0xff)) * 0x01000193;
