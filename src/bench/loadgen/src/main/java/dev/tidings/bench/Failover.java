@@ -111,6 +111,10 @@ final class Failover {
     final Recorder noticed = new Recorder(3);
     final Recorder sinceKill = new Recorder(3);
     final Recorder sinceReconnect = new Recorder(3);
+    /** Per moved client: reconnect sent → every notification published before it received (the replay done), ms. */
+    final Recorder caughtUp = new Recorder(3);
+    /** The generator's own event loops: how late a 50 ms timer fires, µs (its lag is in every latency it measures). */
+    final Recorder lag = new Recorder(3);
     volatile boolean measuring;
     volatile long killedAt;
     /** The replicas notifies go to: both, then the survivor only from the kill on. */
@@ -145,6 +149,7 @@ final class Failover {
         long liveFrom = Long.MAX_VALUE; // moved: the first sequence number published after it reconnected
         long reconnectSentAt;
         boolean isRecovered;
+        boolean isCaughtUp;
 
         Client(int index, int key, String identity, int port) {
             this.index = index;
@@ -262,6 +267,9 @@ final class Failover {
                         ready = true;
                         held.incrementAndGet();
                     }
+                    if (liveFrom != Long.MAX_VALUE && maxSeq >= liveFrom - 1) {
+                        caughtUp(System.nanoTime()); // nothing was published since its cursor
+                    }
                 }
                 case "missed" -> {
                     missedEvents.increment();
@@ -310,7 +318,11 @@ final class Failover {
                 }
             } else if (liveFrom != Long.MAX_VALUE && seq < liveFrom) {
                 replayed.increment();
+                if (seq == liveFrom - 1) {
+                    caughtUp(now);
+                }
             } else if (seq >= liveFrom) {
+                caughtUp(now); // the last one published before it reconnected failed (uncertain) and never came
                 if (!isRecovered) {
                     isRecovered = true;
                     sinceKill.recordValue(Math.max(1, (now - killedAt) / 1_000_000));
@@ -319,6 +331,13 @@ final class Failover {
                 } else if (measuring) {
                     movedLive.recordValue(latency);
                 }
+            }
+        }
+
+        private void caughtUp(long now) {
+            if (!isCaughtUp) {
+                isCaughtUp = true;
+                caughtUp.recordValue(Math.max(1, (now - reconnectSentAt) / 1_000_000));
             }
         }
 
@@ -359,6 +378,7 @@ final class Failover {
                 data = null;
                 if (moving && killedAt != 0) {
                     liveFrom = nextSeq.get(key);
+                    isCaughtUp = false;
                     reconnectSentAt = System.nanoTime();
                     reconnected.incrementAndGet();
                 }
@@ -454,15 +474,13 @@ final class Failover {
                     () -> started.get() >= clients && System.nanoTime() >= warmEnd);
 
             // calm: the survivor's own clients before the kill
+            startLagProbes();
             own.reset();
+            lag.reset();
             measuring = true;
-            long calm0 = System.nanoTime();
-            long cpuCalm0 = LoadGen.cpuTicks(List.of(survivorPid));
+            Window calm = new Window("calm", pub);
             Thread.sleep(calmSeconds * 1000L); // a fixed measuring window, not a wait for a condition
-            Histogram calm = own.getIntervalHistogram();
-            movedLive.reset();
-            long cpuCalm = LoadGen.cpuTicks(List.of(survivorPid)) - cpuCalm0;
-            double calmSecs = (System.nanoTime() - calm0) / 1e9;
+            calm.end();
             int movingCount = 0;
             for (Client c : all) {
                 synchronized (c) {
@@ -473,7 +491,7 @@ final class Failover {
 
             // the kill: notifies go to the survivor only from now on; in-flight ones to the killed replica may fail
             notifyPorts = new int[] {ports[1]};
-            long cpuStorm0 = LoadGen.cpuTicks(List.of(survivorPid));
+            Window storm = new Window("storm", pub);
             killedAt = System.nanoTime();
             Process kill = new ProcessBuilder("kill", "-9", Integer.toString(killPid)).inheritIO().start();
             int killCode = kill.waitFor();
@@ -483,23 +501,18 @@ final class Failover {
             int toMove = movingCount;
             boolean allRecovered = waitFor("every moved client recovered and live", recoverTimeoutSeconds,
                     () -> recovered.get() >= toMove);
-            long stormEnd = System.nanoTime();
-            Histogram storm = own.getIntervalHistogram();
-            long cpuStorm = LoadGen.cpuTicks(List.of(survivorPid)) - cpuStorm0;
-            double stormSecs = (stormEnd - killedAt) / 1e9;
+            double stormSecs = (System.nanoTime() - killedAt) / 1e9;
+            storm.end();
             log("storm: %d of %d moved clients recovered in %.2f s; %d reconnects, %d refused, %d connect failures, %d missed events",
                     recovered.get(), toMove, stormSecs, reconnected.get(), refused.get(), connectFailures.get(),
                     missedEvents.sum());
 
             // after: the same flow on the survivor alone
-            long cpuAfter0 = LoadGen.cpuTicks(List.of(survivorPid));
-            long after0 = System.nanoTime();
             movedLive.reset();
+            Window after = new Window("after", pub);
             Thread.sleep(afterSeconds * 1000L); // a fixed measuring window
-            Histogram after = own.getIntervalHistogram();
+            after.end();
             Histogram movedAfter = movedLive.getIntervalHistogram();
-            long cpuAfter = LoadGen.cpuTicks(List.of(survivorPid)) - cpuAfter0;
-            double afterSecs = (System.nanoTime() - after0) / 1e9;
             measuring = false;
 
             pub.stop();
@@ -522,6 +535,7 @@ final class Failover {
             putMs("moved.noticedEndMs", nh, false);
             putMs("moved.killToRecoveredMs", k, false);
             putMs("moved.reconnectToRecoveredMs", r, false);
+            putMs("moved.reconnectToCaughtUpMs", caughtUp.getIntervalHistogram(), false);
             put("notifies", pub.sent.sum());
             put("notifies.failedOnKilled", pub.failedKilled.sum());
             put("notifies.failedOnSurvivor", pub.failedSurvivor.sum());
@@ -538,24 +552,11 @@ final class Failover {
             put("reorders", reorders.sum());
             put("missedEvents", missedEvents.sum());
             put("missedSamples", String.join(" | ", missedSamples));
-            putMs("own.calm.latencyMs", calm, true);
-            putMs("own.storm.latencyMs", storm, true);
-            putMs("own.after.latencyMs", after, true);
             putMs("moved.after.latencyMs", movedAfter, true);
-            put("own.calm.deliveries", calm.getTotalCount());
-            put("own.storm.deliveries", storm.getTotalCount());
-            put("survivor.calm.cpuCores", fmt(cpuCalm / 100.0 / calmSecs));
-            put("survivor.storm.cpuCores", fmt(cpuStorm / 100.0 / stormSecs));
-            put("survivor.after.cpuCores", fmt(cpuAfter / 100.0 / afterSecs));
-            put("survivor.storm.cpuSeconds", fmt(cpuStorm / 100.0));
             put("gen.cpuSeconds.total", fmt((LoadGen.cpuTicks(List.of(LoadGen.selfPid())) - gen0) / 100.0));
             log("lost %d (moved clients %d, %d clients with gaps), duplicates %d, reorders %d, missed events %d; "
                     + "uncertain notifies %d (%d deliveries of them)", a.lost, a.lostMoved, a.clientsWithGaps,
                     duplicates.sum(), reorders.sum(), missedEvents.sum(), a.uncertain, a.uncertainReceived);
-            log("own clients p99: calm %.1f ms, storm %.1f ms, after %.1f ms; survivor CPU cores: calm %s, storm %s, after %s",
-                    calm.getValueAtPercentile(99) / 1000.0, storm.getValueAtPercentile(99) / 1000.0,
-                    after.getValueAtPercentile(99) / 1000.0, results.get("survivor.calm.cpuCores"),
-                    results.get("survivor.storm.cpuCores"), results.get("survivor.after.cpuCores"));
         } finally {
             closeAll();
             write();
@@ -707,6 +708,81 @@ final class Failover {
         }
     }
 
+    // ---- measuring windows ----------------------------------------------------------------------
+
+    /**
+     * One measuring window: the survivor's own clients' latency, notifies sent, the survivor's CPU,
+     * the whole machine's busy CPU (other processes share it) and the generator's event-loop lag.
+     */
+    final class Window {
+        final String name;
+        final Publisher pub;
+        final long t0 = System.nanoTime();
+        final long survivor0 = LoadGen.cpuTicks(List.of(survivorPid));
+        final long machine0 = machineTicks();
+        final long notifies0;
+        final String load0 = loadavg();
+
+        Window(String name, Publisher pub) {
+            this.name = name;
+            this.pub = pub;
+            this.notifies0 = pub.sent.sum();
+            own.getIntervalHistogram(); // starts the window's interval
+            lag.getIntervalHistogram();
+        }
+
+        void end() {
+            double secs = (System.nanoTime() - t0) / 1e9;
+            String p = "own." + name + ".";
+            putMs(p + "latencyMs", own.getIntervalHistogram(), true);
+            putMs("gen." + name + ".eventLoopLagMs", lag.getIntervalHistogram(), true);
+            put(name + ".seconds", fmt(secs));
+            put(name + ".notifiesPerSec", fmt((pub.sent.sum() - notifies0) / secs));
+            put("survivor." + name + ".cpuCores", fmt((LoadGen.cpuTicks(List.of(survivorPid)) - survivor0) / 100.0 / secs));
+            put("machine." + name + ".busyCores", fmt((machineTicks() - machine0) / 100.0 / secs));
+            put("machine." + name + ".loadavgAtStart", load0);
+            log("%s: %.1f s, %s notifies/s, own clients p50 %s p99 %s max %s ms, survivor %s cores, machine busy %s cores, "
+                    + "generator lag max %s ms", name, secs, results.get(name + ".notifiesPerSec"), results.get(p + "latencyMs.p50"),
+                    results.get(p + "latencyMs.p99"), results.get(p + "latencyMs.max"),
+                    results.get("survivor." + name + ".cpuCores"), results.get("machine." + name + ".busyCores"),
+                    results.get("gen." + name + ".eventLoopLagMs.max"));
+        }
+    }
+
+    /** A 50 ms timer on each of the generator's event loops, recording how late it fires. */
+    void startLagProbes() {
+        for (int i = 0; i < 2; i++) {
+            Context ctx = vertx.getOrCreateContext();
+            ctx.runOnContext(v -> {
+                long[] last = {System.nanoTime()};
+                vertx.setPeriodic(50, id -> {
+                    long now = System.nanoTime();
+                    lag.recordValue(Math.max(1, (now - last[0] - 50_000_000L) / 1000));
+                    last[0] = now;
+                });
+            });
+        }
+    }
+
+    /** Busy CPU ticks of the whole machine (user, nice, system, irq, softirq, steal), from /proc/stat. */
+    static long machineTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            return Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+                    + Long.parseLong(f[7]) + Long.parseLong(f[8]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    static String loadavg() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim().split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
     // ---- accounting ---------------------------------------------------------------------------
 
     record Accounting(long lost, long lostMoved, long clientsWithGaps, long uncertain, long uncertainReceived) {}
@@ -841,6 +917,8 @@ final class Failover {
                         "moved.killToRecoveredMs.max"},
                 {"reconnect sent → recovered per client, ms p50 / p99 / max", "moved.reconnectToRecoveredMs.p50",
                         "moved.reconnectToRecoveredMs.p99", "moved.reconnectToRecoveredMs.max"},
+                {"reconnect sent → caught up (all published before it), ms p50 / p99 / max", "moved.reconnectToCaughtUpMs.p50",
+                        "moved.reconnectToCaughtUpMs.p99", "moved.reconnectToCaughtUpMs.max"},
                 {"kill → stream end noticed, ms p50 / max", "moved.noticedEndMs.p50", "moved.noticedEndMs.max"},
                 {"reconnects / refused / failed to connect", "reconnects", "reconnects.refused", "reconnects.connectFailures"},
                 {"notifications replayed to moved clients (published before they reconnected)", "moved.replayedDeliveries"},
@@ -861,8 +939,14 @@ final class Failover {
                         "own.after.latencyMs.p99", "own.after.latencyMs.max"},
                 {"moved clients, live latency ms after the storm p50 / p99 / max", "moved.after.latencyMs.p50",
                         "moved.after.latencyMs.p99", "moved.after.latencyMs.max"},
+                {"notifies/s achieved: before / storm / after", "calm.notifiesPerSec", "storm.notifiesPerSec",
+                        "after.notifiesPerSec"},
                 {"survivor CPU, cores: before / storm / after", "survivor.calm.cpuCores", "survivor.storm.cpuCores",
                         "survivor.after.cpuCores"},
+                {"whole machine busy, cores of 2: before / storm / after", "machine.calm.busyCores", "machine.storm.busyCores",
+                        "machine.after.busyCores"},
+                {"load generator event-loop lag, ms max: before / storm / after", "gen.calm.eventLoopLagMs.max",
+                        "gen.storm.eventLoopLagMs.max", "gen.after.eventLoopLagMs.max"},
         };
         for (String[] row : rows) {
             b.append("| ").append(row[0]).append(" | ");
