@@ -34,7 +34,8 @@
 # SERVER_OPTS adds JVM options for the server; APP=<dir> runs another build (default
 # target/quarkus-app), e.g. a copy of the previous one for before/after figures. failover only:
 # RATE (notifies/s, default 200), CALM and AFTER (seconds measured before the kill and after every
-# moved client recovered, default 10 each), JITTER (reconnect delay range in ms, default 1000-3000).
+# moved client recovered, default 10 each), JITTER (reconnect delay range in ms, default 1000-3000),
+# CURSOR=0 (a control run: the moved clients reconnect without Last-Event-ID, so losses must show).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -255,7 +256,7 @@ failover_scenario() { # clients keys
     java -Xms256m -Xmx2g -XX:+UseParallelGC -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen failover \
         --ports "$TIDINGS_PORT,$p2" --kill-pid "$r1" --survivor-pid "$r2" --clients "$clients" --keys "$keys" \
         --rate "${RATE:-200}" --warmup "${WARMUP:-$DEF_W}" --calm "${CALM:-10}" --after "${AFTER:-10}" \
-        --jitter "${JITTER:-1000-3000}" --sources "$(sources_for "$clients")" \
+        --jitter "${JITTER:-1000-3000}" --cursor "$([ "${CURSOR:-1}" = 0 ] && echo false || echo true)" --sources "$(sources_for "$clients")" \
         --out "$dir/tidings.properties" --report "$dir/report.md" &
     gen=$!; STARTED+=("$gen"); wait "$gen" || true
     stop_pid "$r1"; stop_pid "$r2"; stop_pid "$BROKER_PID"
