@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tidings fan-out benchmark, side by side with nginx + Nchan. See BENCHMARKS.md.
 #
-#   src/bench/run.sh [scenario ...]        scenarios: capacity simple chat kafka drop (default: all)
+#   src/bench/run.sh [scenario ...]        scenarios: capacity simple chat kafka drop failover
+#                                          (default: all but failover)
 #
 #   capacity  19,000 idle SSE clients over 100 keys (feed type): heap and RSS per idle client,
 #             then 100 notifies/s for 10 s to show every client is alive
@@ -13,6 +14,13 @@
 #             `simple` from target/bench/simple, so run simple first)
 #   drop      one replica on Kafka, 5,000,000 records for keys nobody listens on, written while
 #             the replica is stopped, then timed while it reads and drops them
+#   failover  the failover storm (issue 12): two replicas on Kafka, 10,000 clients over 100 keys
+#             listening with listen= in their URLs, split between them, 200 notifies/s alternating
+#             between them; after the warm-up and 10 s of calm, replica 1 is killed with kill -9 and
+#             its clients reconnect to the survivor after 1-3 s of jitter with Last-Event-ID; timed
+#             until every moved client has recovered and is live, with losses, duplicates,
+#             event: missed, and the survivor's own clients' latency before, during and after
+#             (Tidings only; figures in target/bench/failover/)
 #
 # Each scenario runs the packaged application (demo profile) and then a private nginx + Nchan on
 # loopback with the same clients, keys and rates; figures land in target/bench/<scenario>/ and the
@@ -24,7 +32,10 @@
 # (target/bench/<scenario>/tidings.jfr); NO_BUILD=1 skips packaging; ONLY=tidings|nchan runs one
 # side; GC sets the server's collector (default -XX:+UseParallelGC; GC=-XX:+UseG1GC for G1);
 # SERVER_OPTS adds JVM options for the server; APP=<dir> runs another build (default
-# target/quarkus-app), e.g. a copy of the previous one for before/after figures.
+# target/quarkus-app), e.g. a copy of the previous one for before/after figures. failover only:
+# RATE (notifies/s, default 200), CALM and AFTER (seconds measured before the kill and after every
+# moved client recovered, default 10 each), JITTER (reconnect delay range in ms, default 1000-3000),
+# CURSOR=0 (a control run: the moved clients reconnect without Last-Event-ID, so losses must show).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -233,6 +244,25 @@ kafka_scenario() { # name clients keys phases...
         "$OUT/simple/nchan.properties" "$OUT/simple/tidings.properties" | tee "$dir/report.md"
 }
 
+# Failover storm: two replicas on Kafka; the load generator kills replica 1 (kill -9) and moves its
+# clients to replica 2 with their cursors.
+failover_scenario() { # clients keys
+    local dir=$OUT/failover clients=$1 keys=$2 p2=$((TIDINGS_PORT + 2)) r1 r2 gen
+    rm -rf "$dir"; mkdir -p "$dir"
+    echo "=== failover: $clients clients over 2 replicas on Kafka, $keys keys, replica 1 killed with kill -9 ==="
+    start_broker "$dir"
+    start_replica "$dir" "$TIDINGS_PORT"; r1=$REPLICA_PID
+    start_replica "$dir" "$p2"; r2=$REPLICA_PID
+    java -Xms256m -Xmx2g -XX:+UseParallelGC -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen failover \
+        --ports "$TIDINGS_PORT,$p2" --kill-pid "$r1" --survivor-pid "$r2" --clients "$clients" --keys "$keys" \
+        --rate "${RATE:-200}" --warmup "${WARMUP:-$DEF_W}" --calm "${CALM:-10}" --after "${AFTER:-10}" \
+        --jitter "${JITTER:-1000-3000}" --cursor "$([ "${CURSOR:-1}" = 0 ] && echo false || echo true)" --sources "$(sources_for "$clients")" \
+        --out "$dir/tidings.properties" --report "$dir/report.md" &
+    gen=$!; STARTED+=("$gen"); wait "$gen" || true
+    stop_pid "$r1"; stop_pid "$r2"; stop_pid "$BROKER_PID"
+    cat "$dir/report.md"
+}
+
 # Drop: one replica on Kafka with no listeners; records written while it is stopped (SIGSTOP),
 # then timed while it reads and drops them (SIGCONT).
 drop_scenario() { # records keys
@@ -316,7 +346,8 @@ for s in "${SCENARIOS[@]}"; do
         chat)     scenario chat "$N" "$K" "${TABS:-4}" chat "rate:200:$S" "max:$S" ;;
         kafka)    kafka_scenario kafka "$N" "$K" "rate:200:$S" "max:$S" ;;
         drop)     drop_scenario "${RECORDS:-5000000}" "${DROP_KEYS:-10000}" ;;
-        *) echo "unknown scenario $s (capacity, simple, chat, kafka, drop)"; exit 2 ;;
+        failover) failover_scenario "$N" "$K" ;;
+        *) echo "unknown scenario $s (capacity, simple, chat, kafka, drop, failover)"; exit 2 ;;
     esac
     cat "$OUT/$s/report.md" >>"$OUT/report.md.new"
 done

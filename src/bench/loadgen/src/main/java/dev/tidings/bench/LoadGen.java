@@ -174,6 +174,9 @@ public final class LoadGen {
         if (args.length > 0 && args[0].equals("drop")) {
             System.exit(Drop.run(Arrays.copyOfRange(args, 1, args.length)));
         }
+        if (args.length > 0 && args[0].equals("failover")) {
+            System.exit(Failover.run(Arrays.copyOfRange(args, 1, args.length)));
+        }
         if (args.length > 0 && args[0].equals("compare")) {
             Compare.main(Arrays.copyOfRange(args, 1, args.length));
             return;
