@@ -178,7 +178,7 @@ public class BroadcastConsumer {
                     for (TopicPartition tp : records.partitions()) {
                         List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
                         PartitionTail tail = tails.get(tp);
-                        if (tail == null) {
+                        if (tail == null) { // the control topic: no recovery, no tail
                             list.forEach(r -> handle(r, null));
                             continue;
                         }
@@ -269,37 +269,39 @@ public class BroadcastConsumer {
         // replica is ready is missed, and recoveries know where this replica started reading
         for (TopicPartition tp : fresh) {
             long position = c.position(tp, timeout);
-            PartitionTail tail = new PartitionTail(logId(tp), epochs.get(tp.topic()), config.recovery().tailRecords());
+            if (!epochs.containsKey(tp.topic())) {
+                continue; // the control topic: nothing to recover from it
+            }
+            PartitionTail tail = new PartitionTail(tp, epochs.get(tp.topic()), config.recovery().tailRecords());
             tail.startAt(position);
             tails.put(tp, tail);
             tailsByLog.put(tail.log, tail);
         }
         Map<String, Integer> counts = new HashMap<>();
-        all.forEach(tp -> counts.merge(tp.topic(), 1, Integer::sum));
+        all.stream().filter(tp -> topics.typeOf(tp.topic()) != null).forEach(tp -> counts.merge(tp.topic(), 1, Integer::sum));
         counts.forEach((topic, n) -> {
             String[] ids = new String[n];
             for (int i = 0; i < n; i++) {
-                ids[i] = logId(new TopicPartition(topic, i));
+                ids[i] = PartitionTail.logId(new TopicPartition(topic, i));
             }
             logIds.put(topic, ids);
         });
         return assigned;
     }
 
-    /** The epoch of each fresh partition's topic: from the topic's id, which a topic created again does not keep. */
+    /**
+     * The epoch of each fresh partition's type topic (the control topic has none): from the topic's
+     * id, which a topic created again does not keep.
+     */
     private Map<String, Long> epochs(Set<TopicPartition> fresh, Duration timeout) {
         Set<String> names = new TreeSet<>();
-        fresh.forEach(tp -> names.add(tp.topic()));
+        fresh.stream().filter(tp -> topics.typeOf(tp.topic()) != null).forEach(tp -> names.add(tp.topic()));
         Map<String, Long> epochs = new HashMap<>();
         if (!names.isEmpty()) {
             admin.topicIds(names, timeout).forEach((topic, id) ->
                     epochs.put(topic, id.getMostSignificantBits() ^ id.getLeastSignificantBits()));
         }
         return epochs;
-    }
-
-    static String logId(TopicPartition tp) {
-        return tp.topic() + "/" + tp.partition();
     }
 
     /** Quick retries while topics are missing (just created, or waiting for someone to create them). */
@@ -366,7 +368,7 @@ public class BroadcastConsumer {
                 hub.skipped(type);
             } else {
                 Publication p = RecordCodec.publication(type, key, r);
-                hub.onPublication(tail == null ? p : p.at(new Position(tail.log, tail.epoch, r.offset())));
+                hub.onPublication(tail == null ? p : p.at(tail.at(r.offset())));
             }
         } catch (RuntimeException e) {
             hub.rejected(RecordCodec.where(r), e.getMessage());
@@ -399,7 +401,7 @@ public class BroadcastConsumer {
     /** Where a log stands on this replica; null when this replica does not read it. */
     Position position(String log) {
         PartitionTail tail = tailsByLog.get(log);
-        return tail == null ? null : new Position(log, tail.epoch, tail.handled);
+        return tail == null ? null : tail.at(tail.handled);
     }
 
     /**
@@ -411,15 +413,13 @@ public class BroadcastConsumer {
         if (tail == null || tail.epoch != epoch) {
             return Uni.createFrom().item(Replay.lost(Replay.EPOCH));
         }
-        String type = topics.typeOf(log.substring(0, log.lastIndexOf('/')));
+        String type = topics.typeOf(tail.partition.topic());
         PartitionTail.Slice slice = tail.after(afterOffset);
         if (slice != null) {
             return Uni.createFrom().item(Replay.of(publications(type, tail, slice.records(), keys), slice.end()));
         }
         long upTo = tail.handled;
-        TopicPartition tp = new TopicPartition(log.substring(0, log.lastIndexOf('/')),
-                Integer.parseInt(log.substring(log.lastIndexOf('/') + 1)));
-        return Uni.createFrom().completionStage(() -> reader.read(tp, afterOffset, upTo))
+        return Uni.createFrom().completionStage(() -> reader.read(tail.partition, afterOffset, upTo))
                 .map(read -> read.records() == null ? Replay.lost(Replay.RETENTION)
                         : Replay.of(publications(type, tail, read.records(), keys), upTo));
     }
@@ -434,7 +434,7 @@ public class BroadcastConsumer {
                 continue;
             }
             try {
-                out.add(RecordCodec.publication(type, key, r).at(new Position(tail.log, tail.epoch, r.offset())));
+                out.add(RecordCodec.publication(type, key, r).at(tail.at(r.offset())));
             } catch (IllegalArgumentException e) {
                 // bad notfor headers: rejected (and counted) when it was read live
             }
@@ -443,10 +443,6 @@ public class BroadcastConsumer {
     }
 
     // ---- state, for readiness --------------------------------------------------------------------------
-
-    boolean running() {
-        return running;
-    }
 
     /** True once every partition of every existing topic is assigned with its starting position resolved. */
     boolean positioned() {

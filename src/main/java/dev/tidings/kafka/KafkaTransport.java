@@ -165,11 +165,6 @@ public class KafkaTransport implements Transport {
 
     // ---- state -------------------------------------------------------------------------------------
 
-    /** The topics of this replica's types and the control topic; null before start. */
-    Topics topicsInUse() {
-        return topics;
-    }
-
     boolean running() {
         return running;
     }

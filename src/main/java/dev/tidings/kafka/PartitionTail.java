@@ -2,7 +2,9 @@ package dev.tidings.kafka;
 
 import java.util.ArrayList;
 import java.util.List;
+import dev.tidings.core.Position;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The most recent records of one partition, as read, whether anybody here listened on their keys
@@ -15,6 +17,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class PartitionTail {
 
+    /** The partition. */
+    final TopicPartition partition;
     /** The log's id in cursors: {@code topic/partition}. */
     final String log;
     /** The topic's epoch (from its id: a topic deleted and created again has another). */
@@ -31,10 +35,21 @@ final class PartitionTail {
     private long start = -1;
 
     @SuppressWarnings("unchecked")
-    PartitionTail(String log, long epoch, int capacity) {
-        this.log = log;
+    PartitionTail(TopicPartition partition, long epoch, int capacity) {
+        this.partition = partition;
+        this.log = logId(partition);
         this.epoch = epoch;
         ring = new ConsumerRecord[Math.max(1, capacity)];
+    }
+
+    /** The id of a partition's log in cursors, the same on every replica. */
+    static String logId(TopicPartition partition) {
+        return partition.topic() + "/" + partition.partition();
+    }
+
+    /** The position of an offset of this partition, for a cursor. */
+    Position at(long offset) {
+        return new Position(log, epoch, offset);
     }
 
     /** Adds the records of one poll, oldest first. */

@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,18 +22,15 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
 
 /**
  * The plain Kafka admin client, for what the connector does not do: creating the topics at start
- * ({@code tidings.kafka.create-topics}), and telling readiness whether the broker answers and
- * which partitions every topic has. Configured from the same {@code kafka.*} properties as the
+ * ({@code tidings.kafka.create-topics}), telling readiness whether the broker answers, and the
+ * topics' ids, from which recovery takes each log's epoch. Configured from the same {@code kafka.*} properties as the
  * connector's clients (Quarkus' {@code default-kafka-broker} configuration).
  */
 @ApplicationScoped
@@ -47,7 +43,6 @@ public class TopicAdmin {
     private final Map<String, Object> kafka;
     private Admin admin;
     private ScheduledExecutorService retries;
-    private volatile Set<String> missing = Set.of();
 
     @Inject
     public TopicAdmin(KafkaTransportConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafka) {
@@ -122,49 +117,10 @@ public class TopicAdmin {
         }
     }
 
-    /** Runs {@code task} every second on the admin's own thread (never an event loop). */
-    void everySecond(Runnable task) {
-        retries.scheduleWithFixedDelay(() -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                LOG.debugf("periodic task: %s", e);
-            }
-        }, RETRY.toMillis(), RETRY.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
     /** The broker's cluster id, within {@code timeout}. */
     Uni<String> clusterId(Duration timeout) {
         return Uni.createFrom().completionStage(() -> admin.describeCluster(
                 new DescribeClusterOptions().timeoutMs((int) Math.max(1, timeout.toMillis()))).clusterId().toCompletionStage());
-    }
-
-    /** Every partition of the given topics that exist, within {@code timeout}; the missing topics are remembered. */
-    Uni<Set<TopicPartition>> partitions(List<String> topics, Duration timeout) {
-        var futures = admin.describeTopics(topics, new DescribeTopicsOptions().timeoutMs((int) Math.max(1, timeout.toMillis())))
-                .topicNameValues();
-        List<Uni<TopicDescription>> each = new ArrayList<>();
-        for (String topic : topics) {
-            each.add(Uni.createFrom().completionStage(futures.get(topic).toCompletionStage())
-                    .onFailure(UnknownTopicOrPartitionException.class).recoverWithNull());
-        }
-        return Uni.combine().all().unis(each).with(list -> {
-            Set<TopicPartition> all = new java.util.HashSet<>();
-            Set<String> absent = new TreeSet<>(topics);
-            for (Object o : list) {
-                if (o instanceof TopicDescription d) {
-                    absent.remove(d.name());
-                    d.partitions().forEach(p -> all.add(new TopicPartition(d.name(), p.partition())));
-                }
-            }
-            if (!absent.equals(missing)) {
-                if (!absent.isEmpty()) {
-                    LOG.warnf("Kafka topics missing: %s", absent);
-                }
-                missing = Set.copyOf(absent);
-            }
-            return all;
-        });
     }
 
     /**
@@ -184,11 +140,6 @@ public class TopicAdmin {
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("cannot describe topics " + topics + ": " + e, e);
         }
-    }
-
-    /** The topics found missing by the last {@link #partitions} call. */
-    Set<String> missing() {
-        return missing;
     }
 
     String bootstrapServers() {

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.util.List;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /** What the in-memory tail of a partition can answer for a recovery, and when it must say it cannot. */
 class PartitionTailTest {
+
+    private static final TopicPartition T0 = new TopicPartition("t", 0);
 
     private static ConsumerRecord<byte[], byte[]> at(long offset) {
         return new ConsumerRecord<>("t", 0, offset, new byte[] {'k'}, new byte[] {'v'});
@@ -25,7 +28,7 @@ class PartitionTailTest {
 
     @Test
     void aCursorSinceReadingStartedIsServedInFull() {
-        PartitionTail tail = new PartitionTail("t/0", 7, 10);
+        PartitionTail tail = new PartitionTail(T0, 7, 10);
         tail.startAt(100);
         tail.addAll(range(100, 104));
         assertEquals(List.of(100L, 101L, 102L, 103L, 104L), offsets(tail.after(99)));
@@ -36,7 +39,7 @@ class PartitionTailTest {
 
     @Test
     void aCursorFromBeforeThisReplicaStartedReadingIsNotServed() {
-        PartitionTail tail = new PartitionTail("t/0", 7, 10);
+        PartitionTail tail = new PartitionTail(T0, 7, 10);
         tail.startAt(100);
         tail.addAll(range(100, 101));
         assertNull(tail.after(98), "offset 99 was never read here");
@@ -44,7 +47,7 @@ class PartitionTailTest {
 
     @Test
     void afterWrappingOnlyWhatIsStillHeldIsServed() {
-        PartitionTail tail = new PartitionTail("t/0", 7, 4);
+        PartitionTail tail = new PartitionTail(T0, 7, 4);
         tail.startAt(0);
         tail.addAll(range(0, 9)); // holds 6..9
         assertNull(tail.after(4), "offset 5 is gone");
@@ -54,7 +57,7 @@ class PartitionTailTest {
 
     @Test
     void recordsReadAgainAreNotKeptTwice() {
-        PartitionTail tail = new PartitionTail("t/0", 7, 10);
+        PartitionTail tail = new PartitionTail(T0, 7, 10);
         tail.startAt(0);
         tail.addAll(range(0, 3));
         tail.addAll(range(2, 5));
@@ -64,7 +67,7 @@ class PartitionTailTest {
     @Test
     void gapsInOffsetsAreNoHoles() {
         // compaction or transaction markers leave offsets out
-        PartitionTail tail = new PartitionTail("t/0", 7, 3);
+        PartitionTail tail = new PartitionTail(T0, 7, 3);
         tail.startAt(0);
         tail.addAll(List.of(at(0), at(2), at(5), at(9)));
         assertEquals(List.of(5L, 9L), offsets(tail.after(3)), "3 and 4 do not exist: 5 is the next");
