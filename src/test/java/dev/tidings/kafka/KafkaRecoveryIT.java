@@ -93,8 +93,12 @@ class KafkaRecoveryIT {
         return s;
     }
 
-    /** The id of the last event that carried one: what a browser sends as Last-Event-ID. */
+    /**
+     * Once the stream has ended (its replica died or drained it), the id of its last event that
+     * carried one: what a browser sends as Last-Event-ID when it reconnects.
+     */
     private static String lastCursor(SseClient s) {
+        await("the stream ends with its replica").atMost(WAIT).until(s::ended);
         String cursor = null;
         for (SseClient.Event e : s.events()) {
             if (e.id() != null && !e.id().isEmpty()) {
@@ -241,7 +245,6 @@ class KafkaRecoveryIT {
         try {
             await("bob receives on replica a").atMost(WAIT).until(() -> data(bob, "feed", "k1").size() >= 20);
             a.kill();
-            await("bob's stream ends with its replica").atMost(WAIT).until(bob::ended);
             String cursor = lastCursor(bob);
             int sentAtKill = flow.sent;
             await("notifies go on meanwhile").atMost(WAIT).until(() -> flow.sent >= sentAtKill + 30);
@@ -281,7 +284,6 @@ class KafkaRecoveryIT {
         }
         await().atMost(WAIT).until(() -> data(bob, "feed", "k2").size() == 5);
         a.kill();
-        await().atMost(WAIT).until(bob::ended);
         String cursor = lastCursor(bob);
         // no replica runs: an outside service keeps notifying through the topic
         try (KafkaProducer<String, String> outside = new KafkaProducer<>(Map.of(
@@ -311,7 +313,6 @@ class KafkaRecoveryIT {
         assertEquals(202, send(b, "feed", "k3", Map.of("n", 0), null));
         await().atMost(WAIT).until(() -> data(bob, "feed", "k3").size() == 1);
         a.kill();
-        await().atMost(WAIT).until(bob::ended);
         String cursor = lastCursor(bob);
         for (int i = 1; i < 4; i++) {
             assertEquals(202, send(b, "feed", "k3", Map.of("n", i), null));
@@ -340,7 +341,6 @@ class KafkaRecoveryIT {
 
     /** A stream that ended (its replica drained it) reopened on another replica with its cursor, as a browser would. */
     private SseClient moved(SseClient ended, Replica to, String identity, String... listens) {
-        await(identity + "'s stream ends").atMost(WAIT).until(ended::ended);
         return stream(to, identity, lastCursor(ended), listens);
     }
 
@@ -396,7 +396,6 @@ class KafkaRecoveryIT {
         assertEquals(202, send(a, "feed", "k5", Map.of("n", 0), null));
         await().atMost(WAIT).until(() -> data(bob, "feed", "k5").size() == 1);
         a.kill();
-        await().atMost(WAIT).until(bob::ended);
         String cursor = lastCursor(bob);
         // the log is lost: the topic deleted and created again (a new topic id), as after a cluster rebuild
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
