@@ -12,7 +12,9 @@ import dev.tidings.core.TidingsException;
 import dev.tidings.core.TidingsException.Reason;
 import dev.tidings.identity.CallerResolver;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -46,15 +48,17 @@ public class NotifResource {
     @POST
     @Path("{type}/listen")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> listen(@PathParam("type") String type, byte[] body, @Context HttpServerRequest request) {
-        return changeListen(type, body, request, true);
+    public Uni<Response> listen(@PathParam("type") String type, byte[] body, @Context HttpServerRequest request,
+            @Context RoutingContext rc) {
+        return changeListen(type, body(body, rc), request, true);
     }
 
     @POST
     @Path("{type}/unlisten")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> unlisten(@PathParam("type") String type, byte[] body, @Context HttpServerRequest request) {
-        return changeListen(type, body, request, false);
+    public Uni<Response> unlisten(@PathParam("type") String type, byte[] body, @Context HttpServerRequest request,
+            @Context RoutingContext rc) {
+        return changeListen(type, body(body, rc), request, false);
     }
 
     private Uni<Response> changeListen(String type, byte[] body, HttpServerRequest request, boolean listening) {
@@ -69,10 +73,11 @@ public class NotifResource {
     @POST
     @Path("{type}/notify")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> notify(@PathParam("type") String type, byte[] body, @Context HttpServerRequest request) {
+    public Uni<Response> notify(@PathParam("type") String type, byte[] body, @Context HttpServerRequest request,
+            @Context RoutingContext rc) {
         return Uni.createFrom().deferred(() -> {
             Caller caller = callers.forRequest(request);
-            NotifyRequest n = NotifyRequest.read(mapper.getFactory(), checkedSize(body));
+            NotifyRequest n = NotifyRequest.read(mapper.getFactory(), checkedSize(body(body, rc)));
             return tidings.notify(type, n.key(), n.notification(), n.notFor(), caller)
                     .replaceWith(Response.accepted().build());
         });
@@ -81,10 +86,11 @@ public class NotifResource {
     @POST
     @Path("{type}/unlisten-identity")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> unlistenIdentity(@PathParam("type") String type, byte[] body, @Context HttpServerRequest request) {
+    public Uni<Response> unlistenIdentity(@PathParam("type") String type, byte[] body, @Context HttpServerRequest request,
+            @Context RoutingContext rc) {
         return Uni.createFrom().deferred(() -> {
             callers.requireNotifier(callers.forRequest(request));
-            JsonNode json = object(body);
+            JsonNode json = object(body(body, rc));
             return tidings.unlistenIdentity(type, text(json, "identity"), text(json, "key"))
                     .replaceWith(Response.accepted().build());
         });
@@ -94,10 +100,10 @@ public class NotifResource {
     @POST
     @Path("disconnect")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> disconnect(byte[] body, @Context HttpServerRequest request) {
+    public Uni<Response> disconnect(byte[] body, @Context HttpServerRequest request, @Context RoutingContext rc) {
         return Uni.createFrom().deferred(() -> {
             callers.requireNotifier(callers.forRequest(request));
-            return tidings.disconnect(text(object(body), "identity")).replaceWith(Response.accepted().build());
+            return tidings.disconnect(text(object(body(body, rc)), "identity")).replaceWith(Response.accepted().build());
         });
     }
 
@@ -115,6 +121,16 @@ public class NotifResource {
     public Stats stats(@Context HttpServerRequest request) {
         callers.requireOperator(callers.forRequest(request));
         return tidings.stats();
+    }
+
+    /**
+     * The body as {@link RequestChecks} read it (HTTP/1.x). The {@code byte[]} RESTEasy hands over
+     * for a body that Vert.x's body handler has already read is zero-filled past about 10 KB, so it
+     * is used only where no body was read before the resource: over HTTP/2.
+     */
+    private static byte[] body(byte[] given, RoutingContext rc) {
+        Buffer read = rc == null ? null : rc.body().buffer();
+        return read != null ? read.getBytes() : given;
     }
 
     private JsonNode object(byte[] body) {

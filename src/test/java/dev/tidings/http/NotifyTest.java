@@ -41,6 +41,18 @@ class NotifyTest {
     }
 
     @Test
+    void aNotificationNearThePayloadLimitArrivesByteForByte() {
+        // 60,000 characters of two- and three-byte UTF-8 in one string: well past the 10 KB where a
+        // body once reached the resource zero-filled, and under the test's 64 KiB payload limit
+        String text = "é€".repeat(12_000);
+        try (SseClient a = stream("alice", "feed:big")) {
+            a.awaitListen("feed", "big", true);
+            notifyOn("feed", "big", Map.of("text", text)).statusCode(202);
+            assertEquals(text, a.awaitData("feed", "big", 1).get(0).get("text").asText());
+        }
+    }
+
+    @Test
     void notificationsCarryACursorAsTheirId() {
         try (SseClient a = stream("alice", "feed:ids")) {
             a.awaitListen("feed", "ids", true);
