@@ -4,6 +4,11 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.tidings.core.ClientConnection;
 import dev.tidings.core.Missed;
 import dev.tidings.core.TidingsException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +21,12 @@ import java.util.concurrent.Executor;
  * <p>Events are gathered into one buffer until the core calls {@link #flush} at the end of a
  * drain, so several events ready at once cost one socket write; the core drains on
  * {@link #executor()}, the connection's own event loop, so the write needs no cross-thread task.
+ *
+ * <p>On a plain HTTP/1.1 connection (see {@code StreamRoute.rawChunks}), once Vert.x has written the response head,
+ * the gathered events are framed as one HTTP chunk in a pooled direct buffer and handed to the
+ * socket below the HTTP encoder: no Vert.x response bookkeeping, no chunk encoder, no heap-to-direct
+ * copy per write (BENCHMARKS.md run 12). Raw writes happen on the connection's event loop only, so
+ * they stay in order with the Vert.x writes (head, end) that share the channel.
  */
 final class SseConnection implements ClientConnection {
 
@@ -23,6 +34,11 @@ final class SseConnection implements ClientConnection {
     private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final Buffer HEARTBEAT = Buffer.buffer(":\n\n");
+    private static final ByteBuf RAW_HEARTBEAT = Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer(8).writeBytes("3\r\n:\n\n\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnly());
+    private static final byte[] CRLF = {'\r', '\n'};
+    /** Room left in front of the gathered events for the chunk-size line: 8 hex digits and CRLF. */
+    private static final int CHUNK_HEAD = 10;
 
     /** Gathered events past this many bytes are written before more are taken. */
     private static final int FLUSH_AT = 16 * 1024;
@@ -30,15 +46,22 @@ final class SseConnection implements ClientConnection {
     private final HttpServerResponse response;
     private final long retryMillis;
     private final Executor executor;
-    // guarded by this: events not yet handed to the socket
-    private Buffer pending;
+    /** Where framed chunks enter the pipeline, below the HTTP encoder; null: every write goes through Vert.x. */
+    private final ChannelHandlerContext raw;
+    // guarded by this: events not yet handed to the socket, after CHUNK_HEAD bytes of room
+    private ByteBuf pending;
+    // guarded by this: Vert.x wrote the response head, so raw chunks may follow it
+    private boolean headWritten;
+    // guarded by this: a flush is queued on the event loop
+    private boolean flushQueued;
     // guarded by this: when something was last handed to the socket
     private long lastWrite = System.nanoTime();
 
-    SseConnection(HttpServerResponse response, long retryMillis, Executor executor) {
+    SseConnection(HttpServerResponse response, long retryMillis, Executor executor, ChannelHandlerContext raw) {
         this.response = response;
         this.retryMillis = retryMillis;
         this.executor = executor;
+        this.raw = raw != null && executor == raw.executor() ? raw : null;
     }
 
     @Override
@@ -48,22 +71,25 @@ final class SseConnection implements ClientConnection {
 
     @Override
     public synchronized void ready(String clientId, boolean resumed, byte[] cursor) {
-        pending(96 + cursor.length).appendString("retry: " + retryMillis + "\nevent: ready\nid: ")
-                .appendBytes(cursor).appendString("\ndata: {\"client\":\"" + clientId
-                + "\",\"resumed\":" + resumed + "}\n\n");
+        ByteBuf b = pending(96 + cursor.length);
+        ascii(b, "retry: " + retryMillis + "\nevent: ready\nid: ");
+        b.writeBytes(cursor);
+        utf8(b, "\ndata: {\"client\":\"" + clientId + "\",\"resumed\":" + resumed + "}\n\n");
     }
 
     @Override
     public synchronized void notification(byte[] cursor, byte[] frame) {
-        Buffer b = pending(frame.length + cursor.length + 32);
-        b.appendBytes(NOTIFICATION).appendBytes(cursor).appendBytes(DATA).appendBytes(frame).appendBytes(END);
+        pending(frame.length + cursor.length + 32).writeBytes(NOTIFICATION).writeBytes(cursor).writeBytes(DATA)
+                .writeBytes(frame).writeBytes(END);
     }
 
     @Override
     public synchronized void listen(String type, String key, boolean listening, byte[] cursor) {
         JsonStringEncoder json = JsonStringEncoder.getInstance();
-        pending(64 + cursor.length).appendString("event: listen\nid: ").appendBytes(cursor)
-                .appendString("\ndata: {\"type\":\"" + new String(json.quoteAsString(type))
+        ByteBuf b = pending(64 + cursor.length);
+        ascii(b, "event: listen\nid: ");
+        b.writeBytes(cursor);
+        utf8(b, "\ndata: {\"type\":\"" + new String(json.quoteAsString(type))
                 + "\",\"key\":\"" + new String(json.quoteAsString(key)) + "\",\"listening\":" + listening + "}\n\n");
     }
 
@@ -72,7 +98,7 @@ final class SseConnection implements ClientConnection {
             String message) {
         String error = Errors.code(refusal);
         JsonStringEncoder json = JsonStringEncoder.getInstance();
-        pending(128).appendString("event: listen\ndata: {\"type\":\"" + new String(json.quoteAsString(type))
+        utf8(pending(128), "event: listen\ndata: {\"type\":\"" + new String(json.quoteAsString(type))
                 + "\",\"key\":\"" + new String(json.quoteAsString(key)) + "\",\"listening\":" + listening
                 + ",\"error\":\"" + new String(json.quoteAsString(error)) + "\",\"message\":\""
                 + new String(json.quoteAsString(message == null ? error : message)) + "\"}\n\n");
@@ -80,7 +106,7 @@ final class SseConnection implements ClientConnection {
 
     @Override
     public synchronized void ended(String reason) {
-        pending(64).appendString("event: closed\ndata: {\"reason\":\"" + reason + "\"}\n\n"); // close() flushes it
+        utf8(pending(64), "event: closed\ndata: {\"reason\":\"" + reason + "\"}\n\n"); // close() flushes it
     }
 
     /**
@@ -88,7 +114,7 @@ final class SseConnection implements ClientConnection {
      * mean "do not come back"), suggesting a reconnect after {@code retryMillis}, elsewhere.
      */
     synchronized void drain(long retryMillis) {
-        pending(32).appendString("retry: " + retryMillis + "\n\n");
+        ascii(pending(32), "retry: " + retryMillis + "\n\n");
         close();
     }
 
@@ -117,35 +143,110 @@ final class SseConnection implements ClientConnection {
             }
             b.append(']');
         }
-        pending(b.length() + 8).appendString(b.append("}\n\n").toString());
+        utf8(pending(b.length() + 8), b.append("}\n\n"));
     }
 
-    private Buffer pending(int room) {
+    private ByteBuf pending(int room) {
         if (pending == null) {
-            pending = Buffer.buffer(Math.max(256, room));
+            int capacity = CHUNK_HEAD + Math.max(256, room);
+            // raw: pooled direct, what the socket writes from; else unpooled heap, which Vert.x may keep
+            pending = (raw != null ? raw.alloc().directBuffer(capacity) : Unpooled.buffer(capacity))
+                    .writerIndex(CHUNK_HEAD).readerIndex(CHUNK_HEAD);
         }
         return pending;
     }
 
+    private static void ascii(ByteBuf b, String s) {
+        b.writeCharSequence(s, StandardCharsets.US_ASCII);
+    }
+
+    private static void utf8(ByteBuf b, CharSequence s) {
+        b.writeCharSequence(s, StandardCharsets.UTF_8);
+    }
+
     @Override
     public synchronized void flush() {
-        Buffer b = pending;
-        if (b != null) {
-            pending = null;
-            write(b);
+        ByteBuf b = pending;
+        if (b == null) {
+            return;
         }
+        if (raw != null && !((EventExecutor) executor).inEventLoop()) {
+            // raw writes stay on the event loop, in order with Vert.x's; the events wait in pending
+            if (!flushQueued) {
+                flushQueued = true;
+                executor.execute(this::flushQueued);
+            }
+            return;
+        }
+        pending = null;
+        if (response.closed() || response.ended()) {
+            b.release();
+            return;
+        }
+        lastWrite = System.nanoTime();
+        if (raw != null && headWritten) {
+            writeChunk(b);
+            return;
+        }
+        Buffer vertx;
+        if (raw != null) { // the first write carries the head, which only Vert.x writes: a heap copy, once
+            vertx = Buffer.buffer(ByteBufUtil.getBytes(b));
+            b.release();
+        } else {
+            vertx = Buffer.buffer(b); // unpooled heap: Vert.x may keep it, the collector frees it
+        }
+        try {
+            response.write(vertx, null); // no promise, no listener: nothing waits for this write
+            headWritten = true;
+        } catch (IllegalStateException raced) {
+            // closed between the check and the write: the close handler detaches this stream
+        }
+    }
+
+    private synchronized void flushQueued() {
+        flushQueued = false;
+        flush();
+    }
+
+    /** The gathered events as one chunk: size line in the room left in front, CRLF after. */
+    private void writeChunk(ByteBuf b) {
+        int size = b.readableBytes();
+        b.writeBytes(CRLF);
+        int digits = Math.max(1, (Integer.SIZE - Integer.numberOfLeadingZeros(size) + 3) / 4);
+        int at = CHUNK_HEAD - 2 - digits;
+        for (int i = digits - 1, v = size; i >= 0; i--, v >>>= 4) {
+            b.setByte(at + i, Character.forDigit(v & 0xF, 16));
+        }
+        b.setByte(CHUNK_HEAD - 2, '\r').setByte(CHUNK_HEAD - 1, '\n').readerIndex(at);
+        if (!raw.channel().isActive()) {
+            b.release();
+            return;
+        }
+        raw.write(b, raw.voidPromise());
+        raw.flush();
     }
 
     /** A comment line, when nothing was written for {@code idleNanos}: keeps an idle connection open. */
     synchronized void heartbeatIfIdle(long now, long idleNanos) {
-        if (now - lastWrite >= idleNanos && pending == null && writable()) {
-            write(HEARTBEAT);
+        if (now - lastWrite >= idleNanos && pending == null && writable() && !response.closed() && !response.ended()) {
+            lastWrite = System.nanoTime();
+            if (raw != null && headWritten && ((EventExecutor) executor).inEventLoop()) {
+                if (raw.channel().isActive()) {
+                    raw.writeAndFlush(RAW_HEARTBEAT.duplicate(), raw.voidPromise());
+                }
+            } else {
+                try {
+                    response.write(HEARTBEAT, null);
+                } catch (IllegalStateException raced) {
+                    // closed meanwhile
+                }
+            }
         }
     }
 
     @Override
     public synchronized boolean writable() {
-        if (pending != null && pending.length() >= FLUSH_AT) {
+        if (pending != null && pending.readableBytes() >= FLUSH_AT) {
             flush();
         }
         try {
@@ -162,6 +263,10 @@ final class SseConnection implements ClientConnection {
 
     @Override
     public synchronized void close() {
+        if (raw != null && !((EventExecutor) executor).inEventLoop()) {
+            executor.execute(this::close); // after any queued flush, so the last events precede the end
+            return;
+        }
         flush();
         try {
             if (!response.ended()) {
@@ -172,15 +277,11 @@ final class SseConnection implements ClientConnection {
         }
     }
 
-    private void write(Buffer buffer) {
-        if (response.closed() || response.ended()) {
-            return;
-        }
-        lastWrite = System.nanoTime();
-        try {
-            response.write(buffer, null); // no promise, no listener: nothing waits for this write
-        } catch (IllegalStateException raced) {
-            // closed between the check and the write: the close handler detaches this stream
+    /** The stream is gone: what was gathered and never sent goes back to the pool. */
+    synchronized void discard() {
+        if (pending != null) {
+            pending.release();
+            pending = null;
         }
     }
 }

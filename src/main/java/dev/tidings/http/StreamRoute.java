@@ -9,7 +9,14 @@ import dev.tidings.identity.CallerResolver;
 import io.smallrye.mutiny.Multi;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.vertx.core.Vertx;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandler;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.impl.Http1xServerConnection;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.core.impl.ContextInternal;
@@ -168,6 +175,35 @@ public class StreamRoute {
         }
     }
 
+    /**
+     * Where {@link SseConnection} may write framed chunks itself: the HTTP/1.1 encoder's place in
+     * the pipeline, when nothing between it and Vert.x's handler transforms or holds back writes
+     * (TLS adds a chunked writer, compression a compressor; HTTP/2 frames differently). Null: every
+     * write goes through Vert.x.
+     */
+    private static ChannelHandlerContext rawChunks(HttpServerRequest request) {
+        if (request.version() != HttpVersion.HTTP_1_1 || !(request.connection() instanceof Http1xServerConnection c)) {
+            return null;
+        }
+        ChannelHandlerContext vertx = c.channelHandlerContext(); // where Vert.x's own writes enter
+        ChannelPipeline pipeline = vertx.pipeline();
+        ChannelHandlerContext encoder = pipeline.context("httpEncoder");
+        if (encoder == null) {
+            return null;
+        }
+        boolean afterEncoder = false;
+        for (Map.Entry<String, ChannelHandler> h : pipeline) {
+            if (h.getValue() == vertx.handler()) {
+                return afterEncoder ? encoder : null;
+            }
+            if (afterEncoder && h.getValue() instanceof ChannelOutboundHandler && !(h.getValue() instanceof IdleStateHandler)) {
+                return null;
+            }
+            afterEncoder |= h.getValue() == encoder.handler();
+        }
+        return null;
+    }
+
     private void stream(HttpServerRequest request, HttpServerResponse response, Caller caller, String clientId,
             boolean resumed, Cursor lastEventId) {
         if (response.closed()) {
@@ -178,11 +214,12 @@ public class StreamRoute {
                 .putHeader("Cache-Control", "no-cache, no-store")
                 .putHeader("X-Accel-Buffering", "no");
         Executor loop = eventLoop(request);
-        SseConnection connection = new SseConnection(response, config.retry().toMillis(), loop);
+        SseConnection connection = new SseConnection(response, config.retry().toMillis(), loop, rawChunks(request));
         Set<SseConnection> open = openSet(loop);
         long expiry = endAtExpiry(caller, connection);
         Runnable gone = () -> {
             open.remove(connection);
+            connection.discard();
             vertx.cancelTimer(expiry);
             tidings.detach(clientId, connection);
         };
