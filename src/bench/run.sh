@@ -30,8 +30,9 @@
 # WARMUP (seconds of unreported full-speed load before the measured phases, default 15);
 # SMALL=1 runs 1,500 clients for 8 s (development); JFR=1 records a JFR profile of the server
 # (target/bench/<scenario>/tidings.jfr); NO_BUILD=1 skips packaging; ONLY=tidings|nchan runs one
-# side; GC sets the server's collector (default -XX:+UseParallelGC; GC=-XX:+UseG1GC for G1);
-# SERVER_OPTS adds JVM options for the server; APP=<dir> runs another build (default
+# side; the server runs with the JVM flags of the README's run command (RUN_FLAGS below, which
+# JvmFlagsTest keeps equal to the image's and src/cluster/start's); GC replaces them (GC=-XX:+UseG1GC
+# for G1 with the JVM's own heap shape); SERVER_OPTS adds JVM options for the server; APP=<dir> runs another build (default
 # target/quarkus-app), e.g. a copy of the previous one for before/after figures. failover only:
 # RATE (notifies/s, default 200), CALM and AFTER (seconds measured before the kill and after every
 # moved client recovered, default 10 each), JITTER (reconnect delay range in ms, default 1000-3000),
@@ -41,6 +42,8 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 OUT=$ROOT/target/bench
 TIDINGS_PORT=${TIDINGS_PORT:-28480}
+# The README's run command: the collector and young generation every way of running Tidings uses.
+RUN_FLAGS=${RUN_FLAGS:-"-XX:+UseParallelGC -Xmn96m"}
 NCHAN_PORT=${NCHAN_PORT:-28481}
 mkdir -p "$OUT"
 
@@ -97,7 +100,7 @@ start_tidings() { # dir
     port_free "$TIDINGS_PORT"
     [ "${JFR:-0}" = 1 ] && jfr=("-XX:StartFlightRecording=filename=$dir/tidings.jfr,settings=profile,dumponexit=true")
     # shellcheck disable=SC2086
-    java -Xms512m -Xmx2g ${GC:--XX:+UseParallelGC} ${jfr[@]+"${jfr[@]}"} ${SERVER_OPTS:-} \
+    java ${GC:-$RUN_FLAGS} ${jfr[@]+"${jfr[@]}"} ${SERVER_OPTS:-} \
         -Dquarkus.profile=demo -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$TIDINGS_PORT" \
         -Dquarkus.http.accept-backlog=4096 -Dquarkus.log.category.\"dev.tidings\".level=WARN \
         -jar "${APP:-target/quarkus-app}/quarkus-run.jar" >"$dir/tidings.log" 2>&1 &
@@ -212,7 +215,7 @@ start_replica() { # dir port -> REPLICA_PID
     local dir=$1 port=$2
     port_free "$port"
     # shellcheck disable=SC2086
-    java -Xms512m -Xmx2g ${GC:--XX:+UseParallelGC} ${SERVER_OPTS:-} \
+    java ${GC:-$RUN_FLAGS} ${SERVER_OPTS:-} \
         -Dquarkus.profile=demo -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" \
         -Dquarkus.http.accept-backlog=4096 -Dquarkus.log.category.\"dev.tidings\".level=WARN \
         -Dtidings.transport=kafka -Dkafka.bootstrap.servers=127.0.0.1:"$KAFKA_PORT" \
