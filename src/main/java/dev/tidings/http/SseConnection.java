@@ -13,6 +13,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One open {@code text/event-stream} response. The notification frame is shared between every
@@ -39,6 +41,8 @@ final class SseConnection implements ClientConnection {
     private static final byte[] CRLF = {'\r', '\n'};
     /** Room left in front of the gathered events for the chunk-size line: 8 hex digits and CRLF. */
     private static final int CHUNK_HEAD = 10;
+    /** How often raw writes tell the idle handler, which they bypass, that the connection is in use. */
+    private static final long TOUCH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Gathered events past this many bytes are written before more are taken. */
     private static final int FLUSH_AT = 16 * 1024;
@@ -48,6 +52,8 @@ final class SseConnection implements ClientConnection {
     private final Executor executor;
     /** Where framed chunks enter the pipeline, below the HTTP encoder; null: every write goes through Vert.x. */
     private final ChannelHandlerContext raw;
+    /** Vert.x's own place in the pipeline, above the idle handler; set with {@link #raw}. */
+    private final ChannelHandlerContext vertx;
     // guarded by this: events not yet handed to the socket, after CHUNK_HEAD bytes of room
     private ByteBuf pending;
     // guarded by this: Vert.x wrote the response head, so raw chunks may follow it
@@ -56,12 +62,16 @@ final class SseConnection implements ClientConnection {
     private boolean flushQueued;
     // guarded by this: when something was last handed to the socket
     private long lastWrite = System.nanoTime();
+    // guarded by this: when a write last went through the whole pipeline
+    private long lastTouch = System.nanoTime();
 
-    SseConnection(HttpServerResponse response, long retryMillis, Executor executor, ChannelHandlerContext raw) {
+    SseConnection(HttpServerResponse response, long retryMillis, Executor executor, ChannelHandlerContext raw,
+            ChannelHandlerContext vertx) {
         this.response = response;
         this.retryMillis = retryMillis;
         this.executor = executor;
         this.raw = raw != null && executor == raw.executor() ? raw : null;
+        this.vertx = this.raw == null ? null : vertx;
     }
 
     @Override
@@ -114,12 +124,18 @@ final class SseConnection implements ClientConnection {
      * mean "do not come back"), suggesting a reconnect after {@code retryMillis}, elsewhere.
      */
     synchronized void drain(long retryMillis) {
+        if (raw != null && !((EventExecutor) executor).inEventLoop() && onLoop(() -> drain(retryMillis))) {
+            return; // as one step on the loop, so that no drain there writes between these lines and the end
+        }
         ascii(pending(32), "retry: " + retryMillis + "\n\n");
         close();
     }
 
     /** The caller's token expired: says so and ends the stream; the client process stays for its grace period. */
     synchronized void expire() {
+        if (raw != null && !((EventExecutor) executor).inEventLoop() && onLoop(this::expire)) {
+            return; // as one step on the loop, so that nothing follows event: closed
+        }
         ended("expired");
         close();
     }
@@ -174,12 +190,16 @@ final class SseConnection implements ClientConnection {
             // raw writes stay on the event loop, in order with Vert.x's; the events wait in pending
             if (!flushQueued) {
                 flushQueued = true;
-                executor.execute(this::flushQueued);
+                if (!onLoop(this::flushQueued)) {
+                    flushQueued = false;
+                    discard();
+                }
             }
             return;
         }
         pending = null;
-        if (response.closed() || response.ended()) {
+        // an empty chunk would end the response: nothing gathered, nothing written
+        if (!b.isReadable() || response.closed() || response.ended()) {
             b.release();
             return;
         }
@@ -222,8 +242,28 @@ final class SseConnection implements ClientConnection {
             b.release();
             return;
         }
+        touchIdleHandler();
         raw.write(b, raw.voidPromise());
         raw.flush();
+    }
+
+    /** An empty write from Vert.x's place in the pipeline, which its idle handler counts as activity. */
+    private void touchIdleHandler() {
+        long now = System.nanoTime();
+        if (now - lastTouch >= TOUCH_NANOS) {
+            lastTouch = now;
+            vertx.write(Unpooled.EMPTY_BUFFER, vertx.voidPromise());
+        }
+    }
+
+    /** Runs the task on the event loop; false when the loop takes no more tasks (shutting down). */
+    private boolean onLoop(Runnable task) {
+        try {
+            executor.execute(task);
+            return true;
+        } catch (RejectedExecutionException stopped) {
+            return false;
+        }
     }
 
     /** A comment line, when nothing was written for {@code idleNanos}: keeps an idle connection open. */
@@ -232,6 +272,7 @@ final class SseConnection implements ClientConnection {
             lastWrite = System.nanoTime();
             if (raw != null && headWritten && ((EventExecutor) executor).inEventLoop()) {
                 if (raw.channel().isActive()) {
+                    touchIdleHandler();
                     raw.writeAndFlush(RAW_HEARTBEAT.duplicate(), raw.voidPromise());
                 }
             } else {
@@ -256,16 +297,25 @@ final class SseConnection implements ClientConnection {
         }
     }
 
+    /**
+     * The task runs as a task of its own on the event loop: Netty reports writability from inside a
+     * flush, which may run under this connection's lock, and the task takes the core's lock, which
+     * another thread may hold while it waits for this one.
+     */
     @Override
     public void whenWritable(Runnable task) {
-        response.drainHandler(v -> task.run());
+        Executor loop = executor;
+        response.drainHandler(v -> {
+            if (loop == null || !onLoop(task)) {
+                task.run();
+            }
+        });
     }
 
     @Override
     public synchronized void close() {
-        if (raw != null && !((EventExecutor) executor).inEventLoop()) {
-            executor.execute(this::close); // after any queued flush, so the last events precede the end
-            return;
+        if (raw != null && !((EventExecutor) executor).inEventLoop() && onLoop(this::close)) {
+            return; // after any queued flush, so the last events precede the end
         }
         flush();
         try {

@@ -178,8 +178,9 @@ public class StreamRoute {
     /**
      * Where {@link SseConnection} may write framed chunks itself: the HTTP/1.1 encoder's place in
      * the pipeline, when nothing between it and Vert.x's handler transforms or holds back writes
-     * (TLS adds a chunked writer, compression a compressor; HTTP/2 frames differently). Null: every
-     * write goes through Vert.x.
+     * (TLS adds a chunked writer, compression a compressor; HTTP/2 frames differently). An idle
+     * handler there is allowed: the connection keeps it informed ({@link SseConnection}). Null:
+     * every write goes through Vert.x.
      */
     private static ChannelHandlerContext rawChunks(HttpServerRequest request) {
         if (request.version() != HttpVersion.HTTP_1_1 || !(request.connection() instanceof Http1xServerConnection c)) {
@@ -214,7 +215,9 @@ public class StreamRoute {
                 .putHeader("Cache-Control", "no-cache, no-store")
                 .putHeader("X-Accel-Buffering", "no");
         Executor loop = eventLoop(request);
-        SseConnection connection = new SseConnection(response, config.retry().toMillis(), loop, rawChunks(request));
+        ChannelHandlerContext raw = rawChunks(request);
+        SseConnection connection = new SseConnection(response, config.retry().toMillis(), loop, raw,
+                raw == null ? null : ((Http1xServerConnection) request.connection()).channelHandlerContext());
         Set<SseConnection> open = openSet(loop);
         long expiry = endAtExpiry(caller, connection);
         Runnable gone = () -> {

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The stream's HTTP/1.1 chunked framing, read byte by byte as a strict client would: after the
- * head, the server frames gathered events as chunks itself, so a wrong size line would corrupt
- * every client. Payloads of every size class (one hex digit to four, multi-byte UTF-8, past the
+ * head, the server frames gathered events as chunks itself, below the HTTP encoder, so a wrong size
+ * line or an empty chunk would corrupt every client. Payloads of every size class (one hex digit to four, multi-byte UTF-8, past the
  * 16 KiB gathering threshold) arrive intact and in order.
  */
 @QuarkusTest

@@ -30,7 +30,9 @@ public final class SseClient implements AutoCloseable {
 
     public static final Duration WAIT = Duration.ofSeconds(15);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1, as a browser speaks to an http:// origin (the JDK client would otherwise upgrade to h2c)
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** One event as received; {@code data} is the joined data lines. */
     public record Event(String event, String id, String data) {
