@@ -14,7 +14,6 @@ import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One open {@code text/event-stream} response. The notification frame is shared between every
@@ -41,8 +40,6 @@ final class SseConnection implements ClientConnection {
     private static final byte[] CRLF = {'\r', '\n'};
     /** Room left in front of the gathered events for the chunk-size line: 8 hex digits and CRLF. */
     private static final int CHUNK_HEAD = 10;
-    /** How often raw writes tell the idle handler, which they bypass, that the connection is in use. */
-    private static final long TOUCH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Gathered events past this many bytes are written before more are taken. */
     private static final int FLUSH_AT = 16 * 1024;
@@ -54,6 +51,8 @@ final class SseConnection implements ClientConnection {
     private final ChannelHandlerContext raw;
     /** Vert.x's own place in the pipeline, above the idle handler; set with {@link #raw}. */
     private final ChannelHandlerContext vertx;
+    /** How often raw writes tell the idle handler, which they bypass, that the connection is in use. */
+    private final long touchNanos;
     // guarded by this: events not yet handed to the socket, after CHUNK_HEAD bytes of room
     private ByteBuf pending;
     // guarded by this: Vert.x wrote the response head, so raw chunks may follow it
@@ -66,12 +65,13 @@ final class SseConnection implements ClientConnection {
     private long lastTouch = System.nanoTime();
 
     SseConnection(HttpServerResponse response, long retryMillis, Executor executor, ChannelHandlerContext raw,
-            ChannelHandlerContext vertx) {
+            ChannelHandlerContext vertx, long touchNanos) {
         this.response = response;
         this.retryMillis = retryMillis;
         this.executor = executor;
         this.raw = raw != null && executor == raw.executor() ? raw : null;
         this.vertx = this.raw == null ? null : vertx;
+        this.touchNanos = touchNanos;
     }
 
     @Override
@@ -250,7 +250,7 @@ final class SseConnection implements ClientConnection {
     /** An empty write from Vert.x's place in the pipeline, which its idle handler counts as activity. */
     private void touchIdleHandler() {
         long now = System.nanoTime();
-        if (now - lastTouch >= TOUCH_NANOS) {
+        if (now - lastTouch >= touchNanos) {
             lastTouch = now;
             vertx.write(Unpooled.EMPTY_BUFFER, vertx.voidPromise());
         }

@@ -25,6 +25,9 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,11 +56,17 @@ public class StreamRoute {
     /** Open streams whose event loop is unknown; a Vert.x timer sends their heartbeats. */
     private final Set<SseConnection> openElsewhere = ConcurrentHashMap.newKeySet();
 
+    /** How often a stream written below the idle handler tells it that it is busy: a quarter of its timeout. */
+    private final long idleTouchNanos;
+
     @Inject
-    public StreamRoute(Tidings tidings, CallerResolver callers, HttpConfig config) {
+    public StreamRoute(Tidings tidings, CallerResolver callers, HttpConfig config,
+            @ConfigProperty(name = "quarkus.http.idle-timeout", defaultValue = "30M") Duration idleTimeout) {
         this.tidings = tidings;
         this.callers = callers;
         this.config = config;
+        this.idleTouchNanos = idleTimeout.isZero() ? Long.MAX_VALUE // no idle handler to tell
+                : Math.max(TimeUnit.MILLISECONDS.toNanos(100), idleTimeout.toNanos() / 4);
     }
 
     private Vertx vertx;
@@ -217,7 +226,7 @@ public class StreamRoute {
         Executor loop = eventLoop(request);
         ChannelHandlerContext raw = rawChunks(request);
         SseConnection connection = new SseConnection(response, config.retry().toMillis(), loop, raw,
-                raw == null ? null : ((Http1xServerConnection) request.connection()).channelHandlerContext());
+                raw == null ? null : ((Http1xServerConnection) request.connection()).channelHandlerContext(), idleTouchNanos);
         Set<SseConnection> open = openSet(loop);
         long expiry = endAtExpiry(caller, connection);
         Runnable gone = () -> {
