@@ -8,7 +8,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +22,7 @@ import java.util.concurrent.RejectedExecutionException;
  * drain, so several events ready at once cost one socket write; the core drains on
  * {@link #executor()}, the connection's own event loop, so the write needs no cross-thread task.
  *
- * <p>On a plain HTTP/1.1 connection (see {@code StreamRoute.rawChunks}), once Vert.x has written the response head,
+ * <p>On a plain HTTP/1.1 connection (see {@code StreamRoute.rawPath}), once Vert.x has written the response head,
  * the gathered events are framed as one HTTP chunk in a pooled direct buffer and handed to the
  * socket below the HTTP encoder: no Vert.x response bookkeeping, no chunk encoder, no heap-to-direct
  * copy per write (BENCHMARKS.md run 12). Raw writes happen on the connection's event loop only, so
@@ -47,6 +46,12 @@ final class SseConnection implements ClientConnection {
     private final HttpServerResponse response;
     private final long retryMillis;
     private final Executor executor;
+    /**
+     * Where raw chunks may go: {@code encoder}, the HTTP encoder's place in the pipeline, below
+     * which they enter; {@code vertx}, Vert.x's own place, above the idle handler.
+     */
+    record RawPath(ChannelHandlerContext encoder, ChannelHandlerContext vertx) {}
+
     /** Where framed chunks enter the pipeline, below the HTTP encoder; null: every write goes through Vert.x. */
     private final ChannelHandlerContext raw;
     /** Vert.x's own place in the pipeline, above the idle handler; set with {@link #raw}. */
@@ -64,14 +69,20 @@ final class SseConnection implements ClientConnection {
     // guarded by this: when a write last went through the whole pipeline
     private long lastTouch = System.nanoTime();
 
-    SseConnection(HttpServerResponse response, long retryMillis, Executor executor, ChannelHandlerContext raw,
-            ChannelHandlerContext vertx, long touchNanos) {
+    /** {@code path}: null, or not on {@code executor}'s loop, for every write through Vert.x. */
+    SseConnection(HttpServerResponse response, long retryMillis, Executor executor, RawPath path, long touchNanos) {
         this.response = response;
         this.retryMillis = retryMillis;
         this.executor = executor;
-        this.raw = raw != null && executor == raw.executor() ? raw : null;
-        this.vertx = this.raw == null ? null : vertx;
+        boolean usable = path != null && executor == path.encoder().executor();
+        this.raw = usable ? path.encoder() : null;
+        this.vertx = usable ? path.vertx() : null;
         this.touchNanos = touchNanos;
+    }
+
+    /** Raw writes are in use and this thread is not their event loop: the step must move there. */
+    private boolean offLoop() {
+        return raw != null && !raw.executor().inEventLoop();
     }
 
     @Override
@@ -124,7 +135,7 @@ final class SseConnection implements ClientConnection {
      * mean "do not come back"), suggesting a reconnect after {@code retryMillis}, elsewhere.
      */
     synchronized void drain(long retryMillis) {
-        if (raw != null && !((EventExecutor) executor).inEventLoop() && onLoop(() -> drain(retryMillis))) {
+        if (offLoop() && onLoop(() -> drain(retryMillis))) {
             return; // as one step on the loop, so that no drain there writes between these lines and the end
         }
         ascii(pending(32), "retry: " + retryMillis + "\n\n");
@@ -133,7 +144,7 @@ final class SseConnection implements ClientConnection {
 
     /** The caller's token expired: says so and ends the stream; the client process stays for its grace period. */
     synchronized void expire() {
-        if (raw != null && !((EventExecutor) executor).inEventLoop() && onLoop(this::expire)) {
+        if (offLoop() && onLoop(this::expire)) {
             return; // as one step on the loop, so that nothing follows event: closed
         }
         ended("expired");
@@ -186,7 +197,7 @@ final class SseConnection implements ClientConnection {
         if (b == null) {
             return;
         }
-        if (raw != null && !((EventExecutor) executor).inEventLoop()) {
+        if (offLoop()) {
             // raw writes stay on the event loop, in order with Vert.x's; the events wait in pending
             if (!flushQueued) {
                 flushQueued = true;
@@ -270,7 +281,7 @@ final class SseConnection implements ClientConnection {
     synchronized void heartbeatIfIdle(long now, long idleNanos) {
         if (now - lastWrite >= idleNanos && pending == null && writable() && !response.closed() && !response.ended()) {
             lastWrite = System.nanoTime();
-            if (raw != null && headWritten && ((EventExecutor) executor).inEventLoop()) {
+            if (raw != null && headWritten && !offLoop()) {
                 if (raw.channel().isActive()) {
                     touchIdleHandler();
                     raw.writeAndFlush(RAW_HEARTBEAT.duplicate(), raw.voidPromise());
@@ -314,7 +325,7 @@ final class SseConnection implements ClientConnection {
 
     @Override
     public synchronized void close() {
-        if (raw != null && !((EventExecutor) executor).inEventLoop() && onLoop(this::close)) {
+        if (offLoop() && onLoop(this::close)) {
             return; // after any queued flush, so the last events precede the end
         }
         flush();

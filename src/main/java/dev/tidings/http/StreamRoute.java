@@ -6,18 +6,18 @@ import dev.tidings.core.Tidings;
 import dev.tidings.core.TidingsException;
 import dev.tidings.core.TidingsException.Reason;
 import dev.tidings.identity.CallerResolver;
-import io.smallrye.mutiny.Multi;
-import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
-import io.vertx.core.Vertx;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.smallrye.mutiny.Multi;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.impl.Http1xServerConnection;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.ext.web.Router;
@@ -26,8 +26,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +33,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * {@code GET /notif/stream}: opens (or resumes) a client process and keeps its Server-Sent Events
@@ -191,7 +191,7 @@ public class StreamRoute {
      * handler there is allowed: the connection keeps it informed ({@link SseConnection}). Null:
      * every write goes through Vert.x.
      */
-    private static ChannelHandlerContext rawChunks(HttpServerRequest request) {
+    private static SseConnection.RawPath rawPath(HttpServerRequest request) {
         if (request.version() != HttpVersion.HTTP_1_1 || !(request.connection() instanceof Http1xServerConnection c)) {
             return null;
         }
@@ -204,7 +204,7 @@ public class StreamRoute {
         boolean afterEncoder = false;
         for (Map.Entry<String, ChannelHandler> h : pipeline) {
             if (h.getValue() == vertx.handler()) {
-                return afterEncoder ? encoder : null;
+                return afterEncoder ? new SseConnection.RawPath(encoder, vertx) : null;
             }
             if (afterEncoder && h.getValue() instanceof ChannelOutboundHandler && !(h.getValue() instanceof IdleStateHandler)) {
                 return null;
@@ -224,9 +224,8 @@ public class StreamRoute {
                 .putHeader("Cache-Control", "no-cache, no-store")
                 .putHeader("X-Accel-Buffering", "no");
         Executor loop = eventLoop(request);
-        ChannelHandlerContext raw = rawChunks(request);
-        SseConnection connection = new SseConnection(response, config.retry().toMillis(), loop, raw,
-                raw == null ? null : ((Http1xServerConnection) request.connection()).channelHandlerContext(), idleTouchNanos);
+        SseConnection connection = new SseConnection(response, config.retry().toMillis(), loop, rawPath(request),
+                idleTouchNanos);
         Set<SseConnection> open = openSet(loop);
         long expiry = endAtExpiry(caller, connection);
         Runnable gone = () -> {
