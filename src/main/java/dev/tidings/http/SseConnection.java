@@ -296,10 +296,18 @@ final class SseConnection implements ClientConnection {
         }
     }
 
+    /**
+     * Also false while {@link #FLUSH_AT} bytes gathered off the event loop wait for their flush
+     * there ({@link #whenWritable} then continues on the loop): a drain off the loop (a replay
+     * read back on another thread) would otherwise gather everything it has into one buffer.
+     */
     @Override
     public synchronized boolean writable() {
         if (pending != null && pending.readableBytes() >= FLUSH_AT) {
             flush();
+            if (pending != null) {
+                return false; // off the loop: the flush is queued there
+            }
         }
         try {
             return !response.writeQueueFull();
@@ -316,6 +324,11 @@ final class SseConnection implements ClientConnection {
     @Override
     public void whenWritable(Runnable task) {
         Executor loop = executor;
+        synchronized (this) {
+            if (pending != null && offLoop() && onLoop(task)) {
+                return; // waiting for this connection's own flush, queued on the loop before the task
+            }
+        }
         response.drainHandler(v -> {
             if (loop == null || !onLoop(task)) {
                 task.run();

@@ -176,7 +176,7 @@ public class StreamRoute {
     }
 
     /** The event loop that owns the request's connection, where its writes cost no cross-thread task. */
-    private static Executor eventLoop(HttpServerRequest request) {
+    static Executor eventLoop(HttpServerRequest request) {
         try {
             return ((ContextInternal) ((HttpServerRequestInternal) request).context()).nettyEventLoop();
         } catch (ClassCastException | NullPointerException e) {
@@ -191,7 +191,7 @@ public class StreamRoute {
      * handler there is allowed: the connection keeps it informed ({@link SseConnection}). Null:
      * every write goes through Vert.x.
      */
-    private static SseConnection.RawPath rawPath(HttpServerRequest request) {
+    static SseConnection.RawPath rawPath(HttpServerRequest request) {
         if (request.version() != HttpVersion.HTTP_1_1 || !(request.connection() instanceof Http1xServerConnection c)) {
             return null;
         }
