@@ -419,7 +419,10 @@ public class BroadcastConsumer {
             return Uni.createFrom().item(Replay.of(publications(type, tail, slice.records(), keys), slice.end()));
         }
         long upTo = tail.handled;
-        return Uni.createFrom().completionStage(() -> reader.read(tail.partition, afterOffset, upTo))
+        if (upTo - afterOffset > config.recovery().maxRead()) {
+            return Uni.createFrom().item(Replay.lost(Replay.RETENTION)); // offsets only grow: at least that many records
+        }
+        return Uni.createFrom().completionStage(() -> reader.read(tail.partition, afterOffset, upTo, keys))
                 .map(read -> read.records() == null ? Replay.lost(Replay.RETENTION)
                         : Replay.of(publications(type, tail, read.records(), keys), upTo));
     }

@@ -72,5 +72,15 @@ public interface KafkaTransportConfig {
         /** How long reading older records back from the broker may take before the keys are reported missed. */
         @WithDefault("10s")
         Duration readTimeout();
+
+        /**
+         * The most records of one partition a recovery reads back from the broker. A cursor further
+         * behind than this (a client away for an hour on a busy partition, or a forged
+         * {@code Last-Event-ID} asking for the whole topic) is answered like one past retention: its
+         * keys are reported missed. The reader is shared by every recovery of this replica, so one
+         * such cursor must not keep it busy, and the others waiting, for the whole read timeout.
+         */
+        @WithDefault("100000")
+        int maxRead();
     }
 }

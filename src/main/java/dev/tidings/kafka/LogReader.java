@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -50,15 +51,16 @@ final class LogReader {
     }
 
     /**
-     * The records of {@code tp} after {@code afterOffset} up to {@code upTo} (inclusive), in offset
-     * order; {@code Read(null)} when the log starts after {@code afterOffset + 1} (retention took
-     * them). Fails after {@code tidings.kafka.recovery.read-timeout}.
+     * The records of {@code tp} on {@code keys} after {@code afterOffset} up to {@code upTo}
+     * (inclusive), in offset order; {@code Read(null)} when the log starts after
+     * {@code afterOffset + 1} (retention took them). Records on other keys are let go as they are
+     * read. Fails after {@code tidings.kafka.recovery.read-timeout}.
      */
-    CompletionStage<Read> read(TopicPartition tp, long afterOffset, long upTo) {
+    CompletionStage<Read> read(TopicPartition tp, long afterOffset, long upTo, Set<String> keys) {
         CompletableFuture<Read> result = new CompletableFuture<>();
         thread.execute(() -> {
             try {
-                result.complete(readNow(tp, afterOffset, upTo));
+                result.complete(readNow(tp, afterOffset, upTo, keys));
             } catch (RuntimeException e) {
                 LOG.debugf("reading %s after %d back failed: %s", tp, afterOffset, e);
                 result.completeExceptionally(e);
@@ -67,7 +69,7 @@ final class LogReader {
         return result;
     }
 
-    private Read readNow(TopicPartition tp, long afterOffset, long upTo) {
+    private Read readNow(TopicPartition tp, long afterOffset, long upTo, Set<String> keys) {
         if (consumer == null) {
             consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         }
@@ -86,7 +88,8 @@ final class LogReader {
                 throw new IllegalStateException("reading " + tp + " back took longer than " + timeout);
             }
             for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL).records(tp)) {
-                if (r.offset() <= upTo) {
+                String key = r.offset() <= upTo ? RecordCodec.key(r) : null;
+                if (key != null && keys.contains(key)) {
                     out.add(r);
                 }
             }

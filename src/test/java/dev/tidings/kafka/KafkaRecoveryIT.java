@@ -127,6 +127,20 @@ class KafkaRecoveryIT {
         return replica.post("/notif/" + type + "/notify", json(body)).status();
     }
 
+    /** Writes {@code {"n":from}} … {@code {"n":to-1}} on a key of the feed topic as an outside service would; returns them as sent. */
+    private static List<String> notifyFromOutside(String key, int from, int to) throws Exception {
+        List<String> sent = new ArrayList<>();
+        try (KafkaProducer<String, String> outside = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                new StringSerializer(), new StringSerializer())) {
+            for (int i = from; i < to; i++) {
+                outside.send(new ProducerRecord<>("tidings.feed", key, json(Map.of("n", i)))).get(10, TimeUnit.SECONDS);
+                sent.add(json(Map.of("n", i)));
+            }
+        }
+        return sent;
+    }
+
     private static List<String> data(SseClient s, String type, String key) {
         return s.dataOn(type, key).stream().map(JsonNode::toString).toList();
     }
@@ -286,14 +300,7 @@ class KafkaRecoveryIT {
         a.kill();
         String cursor = lastCursor(bob);
         // no replica runs: an outside service keeps notifying through the topic
-        try (KafkaProducer<String, String> outside = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
-                new StringSerializer(), new StringSerializer())) {
-            for (int i = 5; i < 12; i++) {
-                outside.send(new ProducerRecord<>("tidings.feed", "k2", json(Map.of("n", i)))).get(10, TimeUnit.SECONDS);
-                sent.add(json(Map.of("n", i)));
-            }
-        }
+        sent.addAll(notifyFromOutside("k2", 5, 12));
         Replica d = replica("rec-d");
         awaitReady(d);
         SseClient bob2 = stream(d, "bob", cursor, "feed:k2");
@@ -337,6 +344,28 @@ class KafkaRecoveryIT {
         assertTrue(text.contains("\"feed\"") && text.contains("\"k3\""), "names the type and key: " + text);
         assertEquals(202, send(c, "feed", "k3", Map.of("n", "live"), null));
         await("live ones go on").atMost(WAIT).until(() -> data(bob2, "feed", "k3").contains("{\"n\":\"live\"}"));
+    }
+
+    @Test
+    void aCursorFurtherBehindThanTheReadBackLimitIsToldWhichKeysMayHaveGapsInsteadOfReadingThemAll() throws Exception {
+        Replica a = replica("rec-m");
+        awaitReady(a);
+        SseClient bob = stream(a, "bob", null, "feed:k6");
+        assertEquals(202, send(a, "feed", "k6", Map.of("n", 0), null));
+        await().atMost(WAIT).until(() -> data(bob, "feed", "k6").size() == 1);
+        a.kill();
+        String cursor = lastCursor(bob);
+        notifyFromOutside("k6", 1, 9);
+        // started after those records, so it must read them back from the topic: more than it may
+        Replica d = replica("rec-n", Map.of("tidings.kafka.recovery.max-read", "5"));
+        awaitReady(d);
+        SseClient bob2 = stream(d, "bob", cursor, "feed:k6");
+        List<JsonNode> missed = await("told").atMost(WAIT).until(() -> missed(bob2), m -> !m.isEmpty());
+        assertEquals("retention", missed.get(0).path("reason").asText(), missed.get(0).toString());
+        assertEquals("[{\"type\":\"feed\",\"key\":\"k6\"}]", missed.get(0).path("keys").toString());
+        assertEquals(202, send(d, "feed", "k6", Map.of("n", "live"), null));
+        await("live ones go on").atMost(WAIT).until(() -> data(bob2, "feed", "k6").contains("{\"n\":\"live\"}"));
+        assertEquals(List.of("{\"n\":\"live\"}"), data(bob2, "feed", "k6"), "nothing of the 8 was replayed");
     }
 
     /** A stream that ended (its replica drained it) reopened on another replica with its cursor, as a browser would. */
