@@ -69,7 +69,7 @@ export interface Missed {
   reason: "server" | "new-process";
   /** With "server": the server's reason. "overflow": its queue for this client overflowed (every
    * key); else a recovery by cursor could not be honoured for this key: "retention" (older than
-   * the log keeps), "epoch" (the log was lost, e.g. a restart), "cursor" (the cursor held no
+   * the log keeps, or further behind than the server reads back), "epoch" (the log was lost, e.g. a restart), "cursor" (the cursor held no
    * position for it), "unsupported", "unavailable". */
   why?: "overflow" | "retention" | "epoch" | "cursor" | "unsupported" | "unavailable" | string;
   /** The type and key that may have gaps; absent: every key. */

@@ -90,6 +90,12 @@ public class BroadcastConsumer {
 
     @Inject
     public BroadcastConsumer(KafkaTransportConfig config, Instance<MeterRegistry> meters) {
+        if (config.recovery().maxRead() < 0) {
+            throw new IllegalArgumentException("tidings.kafka.recovery.max-read must not be negative (0: never read back)");
+        }
+        if (config.recovery().tailRecords() < 0) {
+            throw new IllegalArgumentException("tidings.kafka.recovery.tail-records must not be negative");
+        }
         this.config = config;
         this.meters = meters;
     }
@@ -420,7 +426,8 @@ public class BroadcastConsumer {
         }
         long upTo = tail.handled;
         if (upTo - afterOffset > config.recovery().maxRead()) {
-            return Uni.createFrom().item(Replay.lost(Replay.RETENTION)); // offsets only grow: at least that many records
+            // per partition: a recovery over keys of several partitions reads up to this much of each
+            return Uni.createFrom().item(Replay.lost(Replay.RETENTION));
         }
         return Uni.createFrom().completionStage(() -> reader.read(tail.partition, afterOffset, upTo, keys))
                 .map(read -> read.records() == null ? Replay.lost(Replay.RETENTION)

@@ -74,11 +74,13 @@ public interface KafkaTransportConfig {
         Duration readTimeout();
 
         /**
-         * The most records of one partition a recovery reads back from the broker. A cursor further
-         * behind than this (a client away for an hour on a busy partition, or a forged
-         * {@code Last-Event-ID} asking for the whole topic) is answered like one past retention: its
-         * keys are reported missed. The reader is shared by every recovery of this replica, so one
-         * such cursor must not keep it busy, and the others waiting, for the whole read timeout.
+         * The most records (offsets) of one partition a recovery reads back from the broker. A
+         * cursor further behind than this on a partition (a client away for an hour on a busy
+         * partition, or a forged {@code Last-Event-ID} asking for the whole topic) is answered like
+         * one past retention: the keys of that partition are reported missed. The reader is shared
+         * by every recovery of this replica, so one such cursor must not keep it busy, and the others
+         * waiting, for the whole read timeout. The limit is per partition: a client listening on keys
+         * of several partitions may have up to this much of each read. 0: never read back.
          */
         @WithDefault("100000")
         int maxRead();

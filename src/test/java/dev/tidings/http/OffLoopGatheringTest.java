@@ -63,26 +63,30 @@ class OffLoopGatheringTest {
                     Thread.currentThread().interrupt();
                 }
             });
-            byte[] cursor = "c".getBytes(StandardCharsets.US_ASCII);
-            byte[] frame = ("\"" + "x".repeat(4_000) + "\"").getBytes(StandardCharsets.US_ASCII);
             int gathered = 0;
             while (gathered < 100 && c.writable()) { // this test thread is no event loop
-                c.notification(cursor, frame);
+                c.notification(cursor(gathered), frame(gathered));
                 gathered++;
             }
             assertTrue(gathered < 100, "stopped gathering off the loop");
             assertEquals(5, gathered, "4 KB events: the fifth passes 16 KiB");
 
             CompletableFuture<Boolean> goesOn = new CompletableFuture<>();
-            c.whenWritable(() -> goesOn.complete(Context.isOnEventLoopThread()));
+            CompletableFuture<Boolean> writableThen = new CompletableFuture<>();
+            c.whenWritable(() -> {
+                goesOn.complete(Context.isOnEventLoopThread());
+                writableThen.complete(c.writable());
+            });
             assertFalse(c.writable(), "still waiting for the flush queued on the loop");
             loopBusy.countDown();
-            assertTrue(goesOn.get(10, TimeUnit.SECONDS), "the drain goes on on the event loop, after that flush");
+            assertTrue(goesOn.get(10, TimeUnit.SECONDS), "the drain goes on on the event loop");
+            assertTrue(writableThen.get(10, TimeUnit.SECONDS), "after that flush: writable again");
+            int first = gathered;
             CompletableFuture<Integer> more = new CompletableFuture<>();
             c.executor().execute(() -> {
                 int n = 0;
                 while (n < 3 && c.writable()) {
-                    c.notification(cursor, frame);
+                    c.notification(cursor(first + n), frame(first + n));
                     n++;
                 }
                 c.flush();
@@ -90,11 +94,29 @@ class OffLoopGatheringTest {
             });
             assertEquals(3, more.get(10, TimeUnit.SECONDS), "on the loop, writes go straight out");
 
-            String body = readUntilCount(socket.getInputStream(), "event: notification", gathered + 3);
+            int all = gathered + 3;
+            String body = readUntilCount(socket.getInputStream(), "event: notification", all);
             assertTrue(body.startsWith("HTTP/1.1 200"), body.substring(0, Math.min(80, body.length())));
-            assertEquals(gathered + 3, count(body, new String(frame, StandardCharsets.US_ASCII) + "\n\n"),
-                    "every event whole, none lost");
+            int at = 0;
+            for (int i = 0; i < all; i++) {
+                String event = "id: c" + i + "\n";
+                int next = body.indexOf(event, at);
+                assertTrue(next >= 0, "event " + i + " arrives after event " + (i - 1));
+                assertTrue(body.startsWith(new String(frame(i), StandardCharsets.US_ASCII) + "\n\n",
+                        body.indexOf("data: ", next) + "data: ".length()), "event " + i + " whole");
+                at = next + event.length();
+            }
+            assertEquals(all, count(body, "event: notification"), "none twice");
         }
+    }
+
+    private static byte[] cursor(int i) {
+        return ("c" + i).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** About 4 KB, numbered, so that a reordered or cut event shows. */
+    private static byte[] frame(int i) {
+        return ("\"" + i + "x".repeat(4_000) + "\"").getBytes(StandardCharsets.US_ASCII);
     }
 
     private static String readUntilCount(InputStream in, String marker, int times) throws Exception {

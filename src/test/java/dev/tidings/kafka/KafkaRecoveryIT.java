@@ -355,10 +355,16 @@ class KafkaRecoveryIT {
         await().atMost(WAIT).until(() -> data(bob, "feed", "k6").size() == 1);
         a.kill();
         String cursor = lastCursor(bob);
-        notifyFromOutside("k6", 1, 9);
-        // started after those records, so it must read them back from the topic: more than it may
+        List<String> behind = notifyFromOutside("k6", 1, 9);
+        // started after those 8 records, so they must read them back from the topic: more than d
+        // may, exactly as many as e may
         Replica d = replica("rec-n", Map.of("tidings.kafka.recovery.max-read", "5"));
-        awaitReady(d);
+        Replica e = replica("rec-o", Map.of("tidings.kafka.recovery.max-read", "8"));
+        awaitReady(d, e);
+        SseClient bobAtE = stream(e, "bob", cursor, "feed:k6");
+        await("at the limit: read back").atMost(WAIT).until(() -> data(bobAtE, "feed", "k6").size() == behind.size());
+        assertEquals(behind, data(bobAtE, "feed", "k6"));
+        assertEquals(List.of(), missed(bobAtE), "nothing missed at the limit");
         SseClient bob2 = stream(d, "bob", cursor, "feed:k6");
         List<JsonNode> missed = await("told").atMost(WAIT).until(() -> missed(bob2), m -> !m.isEmpty());
         assertEquals("retention", missed.get(0).path("reason").asText(), missed.get(0).toString());
