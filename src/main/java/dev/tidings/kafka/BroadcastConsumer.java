@@ -29,6 +29,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
@@ -84,6 +85,8 @@ public class BroadcastConsumer {
     private TopicAdmin admin;
     private LogReader reader;
     private final AtomicLong badControls = new AtomicLong();
+    /** Consumer thread only: the consumer's own count of its connections to brokers. */
+    private Metric connectionCount;
     /** Consumer thread only: since when it has had no connection to the broker (0: connected). */
     private long disconnectedSince;
     private boolean brokerDownReported;
@@ -330,14 +333,17 @@ public class BroadcastConsumer {
      * and reachable again.
      */
     private void watchConnection(KafkaConsumer<byte[], byte[]> c, long now) {
-        double connections = 1;
-        for (var e : c.metrics().entrySet()) {
-            if (e.getKey().name().equals("connection-count") && e.getKey().group().equals("consumer-metrics")) {
-                Object v = e.getValue().metricValue();
-                connections = v instanceof Number n ? n.doubleValue() : 1;
-                break;
+        if (connectionCount == null) {
+            // looked up once: the consumer's metrics are hundreds, and this runs after every poll
+            for (var e : c.metrics().entrySet()) {
+                if (e.getKey().name().equals("connection-count") && e.getKey().group().equals("consumer-metrics")) {
+                    connectionCount = e.getValue();
+                    break;
+                }
             }
         }
+        Object v = connectionCount == null ? null : connectionCount.metricValue();
+        double connections = v instanceof Number n ? n.doubleValue() : 1;
         if (connections > 0) {
             if (disconnectedSince != 0 && brokerDownReported) {
                 LOG.infof("Kafka broker %s reachable again; delivery resumes", bootstrapServers);
@@ -407,7 +413,7 @@ public class BroadcastConsumer {
     /** Where a log stands on this replica; null when this replica does not read it. */
     Position position(String log) {
         PartitionTail tail = tailsByLog.get(log);
-        return tail == null ? null : tail.at(tail.handled);
+        return tail == null ? null : tail.handledPosition();
     }
 
     /**

@@ -25,6 +25,7 @@ final class PartitionTail {
     final long epoch;
     /** The last offset whose record the consumer has handed over (or skipped); -1: none yet. */
     volatile long handled = -1;
+    private volatile Position handledAt;
 
     private final ConsumerRecord<byte[], byte[]>[] ring;
     private int head; // index of the oldest
@@ -50,6 +51,21 @@ final class PartitionTail {
     /** The position of an offset of this partition, for a cursor. */
     Position at(long offset) {
         return new Position(log, epoch, offset);
+    }
+
+    /**
+     * The position of {@link #handled}. Every delivery's cursor asks for it, one record reaches
+     * many clients, so it is made once per offset rather than once per delivery. Two threads may
+     * both make it: the positions are equal values.
+     */
+    Position handledPosition() {
+        long h = handled;
+        Position p = handledAt;
+        if (p == null || p.offset() != h) {
+            p = at(h);
+            handledAt = p;
+        }
+        return p;
     }
 
     /** Adds the records of one poll, oldest first. */

@@ -376,10 +376,12 @@ class MultiReplicaIT {
             assertTrue(took < 4000, "503 after " + took + " ms, send-timeout is 2s");
             await("replicas not ready while the broker is down").atMost(WAIT)
                     .until(() -> replicas.stream().noneMatch(Replica::ready));
+            await("the outage is logged").atMost(WAIT).until(() -> r(1).log().contains("unreachable; notify answers 503"));
         } finally {
             broker.start();
         }
         await("replicas ready again").atMost(Duration.ofSeconds(60)).until(() -> replicas.stream().allMatch(Replica::ready));
+        await("and its end").atMost(WAIT).until(() -> r(1).log().contains("reachable again; delivery resumes"));
         assertFalse(ann0.ended(), "streams stay open through the outage");
         assertFalse(ben1.ended(), "streams stay open through the outage");
         int[] attempt = {0};

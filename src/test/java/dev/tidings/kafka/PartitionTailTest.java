@@ -2,7 +2,9 @@ package dev.tidings.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
+import dev.tidings.core.Position;
 import java.util.List;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,6 +37,19 @@ class PartitionTailTest {
         assertEquals(List.of(103L, 104L), offsets(tail.after(102)));
         assertEquals(104, tail.after(102).end());
         assertEquals(List.of(), offsets(tail.after(104)));
+    }
+
+    @Test
+    void theHandledPositionFollowsEveryHandOverAndIsMadeOncePerOffset() {
+        PartitionTail tail = new PartitionTail(T0, 7, 10);
+        tail.startAt(100);
+        assertEquals(new Position(tail.log, 7, 99), tail.handledPosition(), "nothing handed over yet");
+        tail.handled = 100;
+        Position first = tail.handledPosition();
+        assertEquals(new Position(tail.log, 7, 100), first);
+        assertSame(first, tail.handledPosition(), "asked for by every delivery of that record");
+        tail.handled = 101;
+        assertEquals(new Position(tail.log, 7, 101), tail.handledPosition());
     }
 
     @Test
