@@ -93,14 +93,22 @@ public class BroadcastConsumer {
 
     @Inject
     public BroadcastConsumer(KafkaTransportConfig config, Instance<MeterRegistry> meters) {
+        checkRecoverySettings(config);
+        this.config = config;
+        this.meters = meters;
+    }
+
+    /**
+     * Refuses recovery settings that make no sense rather than act as another value. The transport
+     * calls it as the application starts: this consumer itself is made only once the topics exist.
+     */
+    static void checkRecoverySettings(KafkaTransportConfig config) {
         if (config.recovery().maxRead() < 0) {
             throw new IllegalArgumentException("tidings.kafka.recovery.max-read must not be negative (0: never read back)");
         }
         if (config.recovery().tailRecords() < 0) {
             throw new IllegalArgumentException("tidings.kafka.recovery.tail-records must not be negative");
         }
-        this.config = config;
-        this.meters = meters;
     }
 
     /**

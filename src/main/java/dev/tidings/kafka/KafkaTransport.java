@@ -84,6 +84,7 @@ public class KafkaTransport implements Transport {
     /** Called by Tidings at start: maps types to topics, then, in the background, makes sure they exist and starts reading. */
     @Override
     public synchronized void start(Receiver receiver) {
+        BroadcastConsumer.checkRecoverySettings(config);
         Topics t = Topics.of(receiver.types(), config);
         this.receiver = receiver;
         topics = t;

@@ -18,14 +18,29 @@ class ProductionStartIT {
 
     @Test
     void productionRefusesToStartWithoutAVerificationKeyAndSaysWhyInOneLine() throws Exception {
+        String output = refusedStart();
+        assertTrue(output.contains(IdentityModeCheck.NO_KEY), output);
+    }
+
+    @Test
+    void aKafkaReplicaWithANegativeReadBackLimitRefusesToStartAndNamesTheSetting() throws Exception {
+        // no broker is needed to refuse: the settings are checked before the topics are looked for
+        String output = refusedStart("-Dtidings.identity.mode=demo", "-Dtidings.transport=kafka",
+                "-Dkafka.bootstrap.servers=127.0.0.1:9", "-Dtidings.kafka.recovery.max-read=-1");
+        assertTrue(output.contains("tidings.kafka.recovery.max-read must not be negative"), output);
+    }
+
+    /** Starts the packaged application with these flags, expects it to end by itself with an error, and gives its output. */
+    private static String refusedStart(String... flags) throws Exception {
         Path log = Files.createTempFile("tidings-prod", ".log");
-        Process p = new ProcessBuilder(List.of(javaBin(), "-Dquarkus.http.port=0", "-jar", JAR.toString()))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> command = new java.util.ArrayList<>(List.of(javaBin(), "-Dquarkus.http.port=0"));
+        command.addAll(List.of(flags));
+        command.addAll(List.of("-jar", JAR.toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the process must end by itself");
             assertNotEquals(0, p.exitValue());
-            String output = Files.readString(log);
-            assertTrue(output.contains(IdentityModeCheck.NO_KEY), output);
+            return Files.readString(log);
         } finally {
             p.destroyForcibly();
         }
