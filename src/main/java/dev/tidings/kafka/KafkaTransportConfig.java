@@ -64,7 +64,8 @@ public interface KafkaTransportConfig {
 
         /**
          * Records of each partition kept in memory, as read, for recoveries: a cursor within them
-         * is served without asking the broker; an older one is read back from the topic.
+         * is served without asking the broker; an older one is read back from the topic. At least
+         * one is kept: 0 keeps one.
          */
         @WithDefault("5000")
         int tailRecords();

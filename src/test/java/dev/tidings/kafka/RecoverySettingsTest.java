@@ -38,7 +38,7 @@ class RecoverySettingsTest {
     }
 
     @Test
-    void zeroTurnsReadingBackOffAndIsAccepted() {
+    void zeroTurnsReadingBackOffAndIsAcceptedAsIsAZeroTail() {
         KafkaTransportConfig off = config(Map.of("tidings.kafka.recovery.max-read", "0", "tidings.kafka.recovery.tail-records", "0"));
         assertDoesNotThrow(() -> new BroadcastConsumer(off, null));
     }
