@@ -93,14 +93,14 @@ public class BroadcastConsumer {
 
     @Inject
     public BroadcastConsumer(KafkaTransportConfig config, Instance<MeterRegistry> meters) {
-        checkRecoverySettings(config);
         this.config = config;
         this.meters = meters;
     }
 
     /**
      * Refuses recovery settings that make no sense rather than act as another value. The transport
-     * calls it as the application starts: this consumer itself is made only once the topics exist.
+     * calls it as the application starts, before this consumer is made: that happens only once the
+     * topics exist, on a background thread where a failure would not stop the start.
      */
     static void checkRecoverySettings(KafkaTransportConfig config) {
         if (config.recovery().maxRead() < 0) {

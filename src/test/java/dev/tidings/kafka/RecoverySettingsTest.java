@@ -26,20 +26,20 @@ class RecoverySettingsTest {
     @Test
     void aNegativeReadBackLimitIsRefusedAtStart() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new BroadcastConsumer(config(Map.of("tidings.kafka.recovery.max-read", "-1")), null));
+                () -> BroadcastConsumer.checkRecoverySettings(config(Map.of("tidings.kafka.recovery.max-read", "-1"))));
         assertTrue(e.getMessage().contains("tidings.kafka.recovery.max-read"), e.getMessage());
     }
 
     @Test
     void aNegativeTailIsRefusedAtStart() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new BroadcastConsumer(config(Map.of("tidings.kafka.recovery.tail-records", "-5")), null));
+                () -> BroadcastConsumer.checkRecoverySettings(config(Map.of("tidings.kafka.recovery.tail-records", "-5"))));
         assertTrue(e.getMessage().contains("tidings.kafka.recovery.tail-records"), e.getMessage());
     }
 
     @Test
     void zeroTurnsReadingBackOffAndIsAcceptedAsIsAZeroTail() {
         KafkaTransportConfig off = config(Map.of("tidings.kafka.recovery.max-read", "0", "tidings.kafka.recovery.tail-records", "0"));
-        assertDoesNotThrow(() -> new BroadcastConsumer(off, null));
+        assertDoesNotThrow(() -> BroadcastConsumer.checkRecoverySettings(off));
     }
 }
