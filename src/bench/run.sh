@@ -32,7 +32,7 @@
 # (target/bench/<scenario>/tidings.jfr); NO_BUILD=1 skips packaging; ONLY=tidings|nchan runs one
 # side; the server runs with the JVM flags of the README's run command (RUN_FLAGS below, which
 # JvmFlagsTest keeps equal to the image's and src/cluster/start's); GC replaces them (GC=-XX:+UseG1GC
-# for G1 with the JVM's own heap shape); SERVER_OPTS adds JVM options for the server; APP=<dir> runs another build (default
+# for G1 with the JVM's own heap shape); SERVER_OPTS adds JVM options for the server, GEN_OPTS for the load generator (e.g. a GC log); APP=<dir> runs another build (default
 # target/quarkus-app), e.g. a copy of the previous one for before/after figures. failover only:
 # RATE (notifies/s, default 200), CALM and AFTER (seconds measured before the kill and after every
 # moved client recovered, default 10 each), JITTER (reconnect delay range in ms, default 1000-3000),
@@ -236,7 +236,7 @@ kafka_scenario() { # name clients keys phases...
     start_replica "$dir" "$TIDINGS_PORT"; r1=$REPLICA_PID
     start_replica "$dir" "$p2"; r2=$REPLICA_PID
     SERVER_PID=$r1; SERVER_PIDS="$r1,$r2"
-    java -Xms256m -Xmx2g -XX:+UseParallelGC -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen \
+    java -Xms256m -Xmx2g -XX:+UseParallelGC ${GEN_OPTS:-} -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen \
         --target tidings --ports "$TIDINGS_PORT,$p2" --server-pids "$SERVER_PIDS" --out "$dir/tidings.properties" \
         --clients "$clients" --keys "$keys" --tabs 1 --type feed --sources "$(sources_for "$clients")" \
         --label "$name" --warmup "${WARMUP:-$DEF_W}" "${phases[@]}" &
@@ -296,7 +296,7 @@ loadgen() { # target scenario-dir args...
     local target=$1 dir=$2; shift 2
     local jvm=()
     [ "$target" = tidings ] && jvm=(--jvm-pid "$SERVER_PID")
-    java -Xms256m -Xmx2g -XX:+UseParallelGC -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen \
+    java -Xms256m -Xmx2g -XX:+UseParallelGC ${GEN_OPTS:-} -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen \
         --target "$target" --port "$([ "$target" = tidings ] && echo "$TIDINGS_PORT" || echo "$NCHAN_PORT")" \
         --server-pids "$SERVER_PIDS" ${jvm[@]+"${jvm[@]}"} --out "$dir/$target.properties" "$@" &
     local gen=$!

@@ -287,7 +287,17 @@ public final class LoadGen {
 
     // ---- clients ------------------------------------------------------------------------------
 
-    void connectAll() throws InterruptedException {
+    void connectAll() throws Exception {
+        // A connect from this (non-Vert.x) thread would take the thread's one sticky context, and so
+        // put every client on one event loop: connect from one context per event loop instead.
+        List<Context> loops = java.util.Collections.synchronizedList(new ArrayList<>());
+        vertx.deployVerticle(() -> new io.vertx.core.AbstractVerticle() {
+            @Override
+            public void start() {
+                loops.add(context);
+            }
+        }, new io.vertx.core.DeploymentOptions().setInstances(eventLoops)).toCompletionStage().toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
         List<NetClient> nets = new ArrayList<>();
         for (String src : sources) {
             nets.add(vertx.createNetClient(new NetClientOptions().setLocalAddress(src).setConnectTimeout(15_000)
@@ -306,7 +316,8 @@ public final class LoadGen {
             }
             NetClient net = nets.get(i % nets.size());
             byte[] request = request(c).getBytes(StandardCharsets.US_ASCII);
-            net.connect(ports[i % ports.length], host).onComplete(ar -> {
+            int port = ports[i % ports.length];
+            loops.get(i % loops.size()).runOnContext(go -> net.connect(port, host).onComplete(ar -> {
                 if (ar.failed()) {
                     failed.incrementAndGet();
                     c.closed = true;
@@ -331,7 +342,7 @@ public final class LoadGen {
                     }
                 });
                 s.write(Buffer.buffer(request));
-            });
+            }));
         }
         while (held.get() + failed.get() < all.size() && System.nanoTime() < deadline) {
             Thread.sleep(50);
