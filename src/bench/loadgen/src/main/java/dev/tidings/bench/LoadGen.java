@@ -90,6 +90,10 @@ public final class LoadGen {
     final AtomicLong lastReceipt = new AtomicLong();
     volatile boolean checking;           // sequence checks on (off while warming up)
     volatile Recorder recorder = new Recorder(3);
+    /** From a publish request's send to its answer (202). */
+    final Recorder publishRecorder = new Recorder(3);
+    /** From deciding to publish to the request's send: the wait for a pooled connection, this generator's own queue. */
+    final Recorder queueRecorder = new Recorder(3);
     final Map<String, String> results = new LinkedHashMap<>();
 
     /** One SSE client. Touched only by its event loop once connected. */
@@ -379,25 +383,27 @@ public final class LoadGen {
         int toPort = ports[(int) (publishes++ % ports.length)];
         long seq = nextSeq[key]++;
         busy[key] = true;
-        String marker = "#t" + System.nanoTime() + "#s" + seq + "#";
-        String path;
-        String body;
-        if (target.equals("nchan")) {
-            path = "/pub/k" + key;
-            body = "{\"m\":\"" + marker + "\"}";
-        } else if (type.equals("chat")) {
-            path = "/notif/chat/notify";
-            body = "{\"key\":\"k" + key + "\",\"notification\":{\"from\":\"bench\",\"text\":\"" + marker + "\"}}";
-        } else {
-            path = "/notif/" + type + "/notify";
-            body = "{\"key\":\"k" + key + "\",\"notification\":{\"m\":\"" + marker + "\"}}";
-        }
+        String path = target.equals("nchan") ? "/pub/k" + key
+                : type.equals("chat") ? "/notif/chat/notify" : "/notif/" + type + "/notify";
         RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(toPort).setURI(path)
                 .putHeader("Content-Type", "application/json");
-        http.request(ro).compose(req -> req.send(Buffer.buffer(body)))
+        long decided = System.nanoTime();
+        long[] sent = new long[1];
+        // Stamped once a pooled connection takes the request: the wait for one is this generator's
+        // own queue (16 connections, up to 64 notifications outstanding at max speed), not the server's.
+        http.request(ro).compose(req -> {
+                    sent[0] = System.nanoTime();
+                    if (checking) {
+                        queueRecorder.recordValue(Math.max(1, (sent[0] - decided) / 1000));
+                    }
+                    return req.send(Buffer.buffer(body(key, "#t" + sent[0] + "#s" + seq + "#")));
+                })
                 .compose(resp -> resp.body().map(b -> resp.statusCode()))
                 .onComplete(ar -> {
                     busy[key] = false;
+                    if (checking && sent[0] != 0) {
+                        publishRecorder.recordValue(Math.max(1, (System.nanoTime() - sent[0]) / 1000));
+                    }
                     if (ar.failed() || ar.result() / 100 != 2) {
                         errors.increment();
                         if (errors.sum() < 5) {
@@ -406,6 +412,15 @@ public final class LoadGen {
                     }
                     after.run();
                 });
+    }
+
+    private String body(int key, String marker) {
+        if (target.equals("nchan")) {
+            return "{\"m\":\"" + marker + "\"}";
+        } else if (type.equals("chat")) {
+            return "{\"key\":\"k" + key + "\",\"notification\":{\"from\":\"bench\",\"text\":\"" + marker + "\"}}";
+        }
+        return "{\"key\":\"k" + key + "\",\"notification\":{\"m\":\"" + marker + "\"}}";
     }
 
     /** Publishes one notification on every key (repeatedly, up to 10 times) until every held client has one. */
@@ -470,6 +485,8 @@ public final class LoadGen {
 
         checking = true;
         recorder.reset();
+        publishRecorder.reset();
+        queueRecorder.reset();
         long received0 = received.sum();
         long gaps0 = gaps.sum();
         long reorders0 = reorders.sum();
@@ -544,6 +561,8 @@ public final class LoadGen {
                         .append(fmt(e.getValue() / 100.0)));
         long genTicks = cpuTicks(List.of(selfPid())) - gen0;
         Histogram h = recorder.getIntervalHistogram();
+        Histogram ph = publishRecorder.getIntervalHistogram();
+        Histogram qh = queueRecorder.getIntervalHistogram();
         String p = warmup ? "warmup." : "phase." + name + ".";
         put(p + "seconds", seconds);
         put(p + "notifies", notifies.get());
@@ -558,6 +577,12 @@ public final class LoadGen {
         put(p + "latencyMs.p99", fmt(h.getValueAtPercentile(99) / 1000.0));
         put(p + "latencyMs.p999", fmt(h.getValueAtPercentile(99.9) / 1000.0));
         put(p + "latencyMs.max", fmt(h.getMaxValue() / 1000.0));
+        put(p + "publishMs.p50", fmt(ph.getValueAtPercentile(50) / 1000.0));
+        put(p + "publishMs.p99", fmt(ph.getValueAtPercentile(99) / 1000.0));
+        put(p + "publishMs.max", fmt(ph.getMaxValue() / 1000.0));
+        put(p + "publishQueueMs.p50", fmt(qh.getValueAtPercentile(50) / 1000.0));
+        put(p + "publishQueueMs.p99", fmt(qh.getValueAtPercentile(99) / 1000.0));
+        put(p + "publishQueueMs.max", fmt(qh.getMaxValue() / 1000.0));
         put(p + "server.cpuSeconds", fmt(serverTicks / 100.0));
         put(p + "server.cpuSecondsPer100k", fmt(got == 0 ? 0 : serverTicks / 100.0 / (got / 100_000.0)));
         put(p + "gen.cpuSeconds", fmt(genTicks / 100.0));
