@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  * listen set (and is held while the {@link ListenerRegistry} changes for it); {@code out} guards the
  * outgoing queue and the connection. Dispatch takes only {@code out}, inside a registry bin lock.
  */
-final class ClientProcess {
+final class ClientProcess implements DrainLane.Client {
 
     /** One key this process listens on. */
     record Listening(RegisteredType<?, ?, ?, ?> type, Object key) {}
@@ -260,16 +260,19 @@ final class ClientProcess {
         }
     }
 
-    boolean markDrainQueued() {
+    @Override
+    public boolean markDrainQueued() {
         return DRAIN_QUEUED.compareAndSet(this, 0, 1);
     }
 
-    void clearDrainQueued() {
+    @Override
+    public void clearDrainQueued() {
         drainQueued = 0;
     }
 
     /** Writes every queued item that is ready, in order, for as long as the socket takes them. */
-    void drain() {
+    @Override
+    public void drain() {
         synchronized (out) {
             ClientConnection c = connection;
             if (c == null) {
