@@ -1,5 +1,6 @@
 package dev.tidings.core;
 
+import io.netty.util.concurrent.EventExecutor;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -55,42 +56,51 @@ final class DrainLane {
         }
         pending.add(client);
         if (scheduled.compareAndSet(false, true)) {
-            try {
-                executor.execute(run);
-            } catch (RuntimeException rejected) {
-                // the event loop is shutting down: drain here rather than lose the items
-                scheduled.set(false);
-                run();
-            }
+            queueTurn(false);
         }
     }
 
     private void run() {
-        for (int n = 0; n < BATCH; n++) {
-            Client c = pending.poll();
-            if (c == null) {
-                scheduled.set(false);
-                // a client queued between the poll and the reset saw a turn scheduled: take it here
-                if (pending.isEmpty() || !scheduled.compareAndSet(false, true)) {
-                    return;
+        boolean more = true;
+        try {
+            for (int n = 0; n < BATCH; n++) {
+                Client c = pending.poll();
+                if (c == null) {
+                    scheduled.set(false);
+                    // a client queued between the poll and the reset saw a turn scheduled: take it here
+                    if (pending.isEmpty() || !scheduled.compareAndSet(false, true)) {
+                        more = false;
+                        return;
+                    }
+                    continue;
                 }
-                continue;
+                c.clearDrainQueued();
+                c.drain();
             }
-            c.clearDrainQueued();
-            c.drain();
+        } finally {
+            // a full batch, or a drain that threw: the lane still holds the turn, so it must queue the next
+            if (more) {
+                queueTurn(true);
+            }
         }
-        continueLater();
     }
 
-    private void continueLater() {
+    /**
+     * Queues the lane's next turn, {@code scheduled} being held. {@code afterIo}: as a scheduled task,
+     * which a running Netty loop takes up only after its next look at its sockets; a loop shutting
+     * down cancels scheduled tasks without a word, so it gets a plain task, which it still runs.
+     */
+    private void queueTurn(boolean afterIo) {
         try {
-            if (executor instanceof ScheduledExecutorService loop) {
+            if (afterIo && executor instanceof ScheduledExecutorService loop
+                    && !(executor instanceof EventExecutor netty && netty.isShuttingDown())) {
                 loop.schedule(run, 0, TimeUnit.NANOSECONDS);
             } else {
                 executor.execute(run);
             }
         } catch (RuntimeException rejected) {
-            scheduled.set(false);
+            // the event loop takes no more tasks: drain here rather than lose the items; the turn is
+            // still held, so no other rejected submitter drains this lane at the same time
             run();
         }
     }

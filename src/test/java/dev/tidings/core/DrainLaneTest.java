@@ -8,6 +8,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -113,4 +115,44 @@ class DrainLaneTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> loop.submit(drains::size).get() == 3);
         assertEquals(List.of(1, 2, 1), loop.submit(() -> new ArrayList<>(drains)).syncUninterruptibly().getNow());
     }
+
+    @Test
+    void aDrainThatThrowsDoesNotStopTheLane() {
+        DrainLane lane = new DrainLane(loop);
+        List<Integer> drains = new ArrayList<>();
+        Recorded failing = new Recorded(1, drains, () -> {
+            throw new IllegalStateException("a connection that fails while written to (expected in this test)");
+        });
+        Recorded behind = new Recorded(2, drains, () -> { });
+        Recorded later = new Recorded(3, drains, () -> { });
+        loop.execute(() -> {
+            lane.submit(failing);
+            lane.submit(behind);
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> loop.submit(drains::size).get() == 2);
+
+        lane.submit(later);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> loop.submit(drains::size).get() == 3);
+        assertEquals(List.of(1, 2, 3), loop.submit(() -> new ArrayList<>(drains)).syncUninterruptibly().getNow(),
+                "the client behind the failing one, and one queued later, are still drained");
+    }
+
+    @Test
+    void aLoopShuttingDownStillDrainsWhatIsQueued() {
+        DrainLane lane = new DrainLane(loop);
+        List<Integer> drains = Collections.synchronizedList(new ArrayList<>());
+        int clients = 3 * DrainLane.BATCH;
+        List<Recorded> all = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            // the replica stops while the first batch is written
+            Runnable onDrain = i == 0 ? () -> group.shutdownGracefully(0, 5, TimeUnit.SECONDS) : () -> { };
+            all.add(new Recorded(i, drains, onDrain));
+        }
+        loop.execute(() -> all.forEach(lane::submit));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> drains.size() == clients);
+        assertEquals(clients, new HashSet<>(drains).size(), "every client drained once");
+    }
 }
+
