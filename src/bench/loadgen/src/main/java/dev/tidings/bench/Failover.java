@@ -124,8 +124,10 @@ final class Failover {
     /** The replicas notifies go to: both, then the survivor only from the kill on. */
     volatile int[] notifyPorts;
     final Map<String, String> results = new LinkedHashMap<>();
+    /** The generator's event loops; clients are spread over them ({@link LoadGen#eventLoopContexts}). */
+    static final int EVENT_LOOPS = 2;
 
-    /** One EventSource-like client. Its state is touched under its own lock (event loops change on reconnect). */
+    /** One EventSource-like client, connecting from its {@link #home} event loop. Its state is touched under its own lock. */
     final class Client {
         final int index;
         final int key;
@@ -155,7 +157,11 @@ final class Failover {
         boolean isRecovered;
         boolean isCaughtUp;
 
-        Client(int index, int key, String identity, int port) {
+        /** The generator's event loop this client connects (and reconnects) from. */
+        final Context home;
+
+        Client(int index, int key, String identity, int port, Context home) {
+            this.home = home;
             this.index = index;
             this.key = key;
             this.identity = identity;
@@ -388,7 +394,8 @@ final class Failover {
                 }
                 request = request();
             }
-            net.connect(port, host).onComplete(ar -> {
+            int to = port;
+            home.runOnContext(go -> net.connect(to, host).onComplete(ar -> {
                 if (permits != null) {
                     permits.release();
                 }
@@ -407,7 +414,7 @@ final class Failover {
                 s.handler(this::onData);
                 s.closeHandler(v -> closed());
                 s.write(Buffer.buffer(request));
-            });
+            }));
         }
     }
 
@@ -453,7 +460,7 @@ final class Failover {
     }
 
     int run() throws Exception {
-        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(1)
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS).setWorkerPoolSize(1)
                 .setBlockedThreadCheckInterval(60_000));
         nextSeq = new AtomicLongArray(keys);
         uncertain = new BitSet[keys];
@@ -583,7 +590,8 @@ final class Failover {
 
     // ---- clients ------------------------------------------------------------------------------
 
-    void connectAll() throws InterruptedException {
+    void connectAll() throws Exception {
+        List<Context> loops = LoadGen.eventLoopContexts(vertx, EVENT_LOOPS);
         for (String src : sources) {
             nets.add(vertx.createNetClient(new NetClientOptions().setLocalAddress(src).setConnectTimeout(15_000)
                     .setTcpNoDelay(true).setReceiveBufferSize(16 * 1024)));
@@ -591,7 +599,7 @@ final class Failover {
         Semaphore permits = new Semaphore(connectConcurrency);
         long t0 = System.nanoTime();
         for (int i = 0; i < clients; i++) {
-            Client c = new Client(i, i % keys, "u" + i, ports[(i / keys) % 2]);
+            Client c = new Client(i, i % keys, "u" + i, ports[(i / keys) % 2], loops.get(i % loops.size()));
             all.add(c);
             permits.acquire();
             c.connect(permits);

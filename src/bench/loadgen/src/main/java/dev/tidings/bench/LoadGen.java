@@ -1,6 +1,8 @@
 package dev.tidings.bench;
 
+import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -19,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -291,17 +294,24 @@ public final class LoadGen {
 
     // ---- clients ------------------------------------------------------------------------------
 
-    void connectAll() throws Exception {
-        // A connect from this (non-Vert.x) thread would take the thread's one sticky context, and so
-        // put every client on one event loop: connect from one context per event loop instead.
-        List<Context> loops = java.util.Collections.synchronizedList(new ArrayList<>());
-        vertx.deployVerticle(() -> new io.vertx.core.AbstractVerticle() {
+    /**
+     * One context on each of {@code n} event loops. A connect from a non-Vert.x thread takes that
+     * thread's one sticky context, and so puts every client on one event loop; clients connect from
+     * these in turn instead.
+     */
+    static List<Context> eventLoopContexts(Vertx vertx, int n) throws Exception {
+        List<Context> loops = Collections.synchronizedList(new ArrayList<>());
+        vertx.deployVerticle(() -> new AbstractVerticle() {
             @Override
             public void start() {
                 loops.add(context);
             }
-        }, new io.vertx.core.DeploymentOptions().setInstances(eventLoops)).toCompletionStage().toCompletableFuture()
-                .get(30, TimeUnit.SECONDS);
+        }, new DeploymentOptions().setInstances(n)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return loops;
+    }
+
+    void connectAll() throws Exception {
+        List<Context> loops = eventLoopContexts(vertx, eventLoops);
         List<NetClient> nets = new ArrayList<>();
         for (String src : sources) {
             nets.add(vertx.createNetClient(new NetClientOptions().setLocalAddress(src).setConnectTimeout(15_000)
