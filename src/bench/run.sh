@@ -256,7 +256,7 @@ failover_scenario() { # clients keys
     start_broker "$dir"
     start_replica "$dir" "$TIDINGS_PORT"; r1=$REPLICA_PID
     start_replica "$dir" "$p2"; r2=$REPLICA_PID
-    java -Xms256m -Xmx2g -XX:+UseParallelGC -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen failover \
+    java -Xms256m -Xmx2g -XX:+UseParallelGC ${GEN_OPTS:-} -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen failover \
         --ports "$TIDINGS_PORT,$p2" --kill-pid "$r1" --survivor-pid "$r2" --clients "$clients" --keys "$keys" \
         --rate "${RATE:-200}" --warmup "${WARMUP:-$DEF_W}" --calm "${CALM:-10}" --after "${AFTER:-10}" \
         --jitter "${JITTER:-1000-3000}" --cursor "$([ "${CURSOR:-1}" = 0 ] && echo false || echo true)" --sources "$(sources_for "$clients")" \
@@ -274,7 +274,7 @@ drop_scenario() { # records keys
     echo "=== drop: $records records for $keys keys nobody listens on, one replica on Kafka ==="
     start_broker "$dir"
     start_replica "$dir" "$TIDINGS_PORT"; r1=$REPLICA_PID
-    java -Xms256m -Xmx1g -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen drop --bootstrap 127.0.0.1:"$KAFKA_PORT" \
+    java -Xms256m -Xmx1g ${GEN_OPTS:-} -cp "$LOADGEN_CP" dev.tidings.bench.LoadGen drop --bootstrap 127.0.0.1:"$KAFKA_PORT" \
         --topic tidings.feed --records "$records" --keys "$keys" --port "$TIDINGS_PORT" --pid "$r1" \
         --out "$dir/tidings.properties" &
     gen=$!; STARTED+=("$gen"); wait "$gen" || true
