@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,9 +22,15 @@ import org.jboss.logging.Logger;
 /**
  * Reads records back from the broker for recoveries that the in-memory tails cannot serve (a
  * cursor older than {@code tidings.kafka.recovery.tail-records} records of its partition). One
- * plain consumer on one thread of its own, shared by every recovery and used one request at a
- * time: a storm of reconnecting clients costs the broker one reader per replica, not one per
- * client, and never an event loop.
+ * plain consumer on one thread of its own, shared by every recovery and used one read at a time:
+ * a storm of reconnecting clients costs the broker one reader per replica, not one per client,
+ * and never an event loop.
+ *
+ * <p>Recoveries that wait on the same partition share one read. After every replica restarted,
+ * each recovering client's cursor is older than the (empty) tails; read one by one, five thousand
+ * clients would wait out five thousand broker round trips while their streams hold every live
+ * notification back. A partition has at most one read queued: a recovery asked while it waits
+ * joins it, and the read covers every recovery it serves.
  */
 final class LogReader {
 
@@ -33,54 +40,107 @@ final class LogReader {
     /** The records asked for, or null when the partition no longer holds the first of them (retention). */
     record Read(List<ConsumerRecord<byte[], byte[]>> records) {}
 
+    /** One recovery's part of a read: the records on its keys after {@code afterOffset} up to {@code upTo}. */
+    private record Wanted(long afterOffset, long upTo, Set<String> keys, CompletableFuture<Read> result,
+            List<ConsumerRecord<byte[], byte[]>> records) {}
+
     private final Map<String, Object> properties;
     private final Duration timeout;
     private final ExecutorService thread;
+    /** Recoveries waiting for the read queued for their partition. */
+    private final Map<TopicPartition, List<Wanted>> waiting = new HashMap<>();
     private KafkaConsumer<byte[], byte[]> consumer; // on the thread only
 
     /** @param consumerProperties the broadcast consumer's properties (no group, no commits) */
     LogReader(Map<String, Object> consumerProperties, String clientId, Duration timeout) {
-        this.properties = new HashMap<>(consumerProperties);
-        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-recovery");
-        this.timeout = timeout;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
+        this(consumerProperties, clientId, timeout, Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "tidings-kafka-recovery");
             t.setDaemon(true);
             return t;
-        });
+        }));
+    }
+
+    /** @param thread runs the reads, one at a time; the consumer is used on it only */
+    LogReader(Map<String, Object> consumerProperties, String clientId, Duration timeout, ExecutorService thread) {
+        this.properties = new HashMap<>(consumerProperties);
+        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-recovery");
+        this.timeout = timeout;
+        this.thread = thread;
     }
 
     /**
      * The records of {@code tp} on {@code keys} after {@code afterOffset} up to {@code upTo}
      * (inclusive), in offset order; {@code Read(null)} when the log starts after
      * {@code afterOffset + 1} (retention took them). Records on other keys are let go as they are
-     * read. Fails after {@code tidings.kafka.recovery.read-timeout}.
+     * read. Fails after {@code tidings.kafka.recovery.read-timeout} of reading, with every
+     * recovery that shares the read.
      */
     CompletionStage<Read> read(TopicPartition tp, long afterOffset, long upTo, Set<String> keys) {
-        CompletableFuture<Read> result = new CompletableFuture<>();
-        thread.execute(() -> {
-            try {
-                result.complete(readNow(tp, afterOffset, upTo, keys));
-            } catch (RuntimeException e) {
-                LOG.debugf("reading %s after %d back failed: %s", tp, afterOffset, e);
-                result.completeExceptionally(e);
+        Wanted wanted = new Wanted(afterOffset, upTo, keys, new CompletableFuture<>(), new ArrayList<>());
+        boolean queue;
+        synchronized (waiting) {
+            List<Wanted> joined = waiting.get(tp);
+            queue = joined == null;
+            if (queue) {
+                joined = new ArrayList<>();
+                waiting.put(tp, joined);
             }
-        });
-        return result;
+            joined.add(wanted);
+        }
+        if (queue) {
+            try {
+                thread.execute(() -> serve(tp));
+            } catch (RejectedExecutionException closed) { // shut down: this one and any that joined it fail
+                List<Wanted> joined;
+                synchronized (waiting) {
+                    joined = waiting.remove(tp);
+                }
+                joined.forEach(w -> w.result().completeExceptionally(closed));
+            }
+        }
+        return wanted.result();
     }
 
-    private Read readNow(TopicPartition tp, long afterOffset, long upTo, Set<String> keys) {
+    private void serve(TopicPartition tp) {
+        List<Wanted> batch;
+        synchronized (waiting) {
+            batch = waiting.remove(tp); // from now on, a recovery of this partition queues the next read
+        }
+        try {
+            readNow(tp, batch);
+        } catch (RuntimeException e) {
+            LOG.debugf("reading %s back for %d recoveries failed: %s", tp, batch.size(), e);
+            batch.forEach(w -> w.result().completeExceptionally(e));
+        }
+    }
+
+    private void readNow(TopicPartition tp, List<Wanted> batch) {
         if (consumer == null) {
             consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         }
         KafkaConsumer<byte[], byte[]> c = consumer;
         c.assign(List.of(tp));
         long begin = c.beginningOffsets(List.of(tp), timeout).get(tp);
-        if (afterOffset + 1 < begin) {
-            return new Read(null);
+        long from = Long.MAX_VALUE;
+        long upTo = -1;
+        Map<String, List<Wanted>> byKey = new HashMap<>();
+        List<Wanted> served = new ArrayList<>(batch.size());
+        for (Wanted w : batch) {
+            if (w.afterOffset() + 1 < begin) {
+                w.result().complete(new Read(null));
+                continue;
+            }
+            served.add(w);
+            from = Math.min(from, w.afterOffset() + 1);
+            upTo = Math.max(upTo, w.upTo());
+            for (String key : w.keys()) {
+                byKey.computeIfAbsent(key, k -> new ArrayList<>(1)).add(w);
+            }
         }
-        c.seek(tp, afterOffset + 1);
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        if (served.isEmpty()) {
+            return;
+        }
+        c.seek(tp, from);
         long deadline = System.nanoTime() + timeout.toNanos();
         // offsets may skip (compaction, transaction markers): the position tells how far it got
         while (c.position(tp, timeout) <= upTo) {
@@ -89,12 +149,18 @@ final class LogReader {
             }
             for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL).records(tp)) {
                 String key = r.offset() <= upTo ? RecordCodec.key(r) : null;
-                if (key != null && keys.contains(key)) {
-                    out.add(r);
+                List<Wanted> on = key == null ? null : byKey.get(key);
+                if (on == null) {
+                    continue;
+                }
+                for (Wanted w : on) {
+                    if (r.offset() > w.afterOffset() && r.offset() <= w.upTo()) {
+                        w.records().add(r);
+                    }
                 }
             }
         }
-        return new Read(out);
+        served.forEach(w -> w.result().complete(new Read(w.records())));
     }
 
     void close() {
