@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jboss.logging.Logger;
@@ -30,7 +31,10 @@ import org.jboss.logging.Logger;
  * each recovering client's cursor is older than the (empty) tails; read one by one, five thousand
  * clients would wait out five thousand broker round trips while their streams hold every live
  * notification back. A partition has at most one read queued: a recovery asked while it waits
- * joins it, and the read covers every recovery it serves.
+ * joins it. The read is made in two groups, each with its own timeout: the recoveries near the
+ * newest end asked first, then those further behind, so that one cursor far behind (up to
+ * {@code tidings.kafka.recovery.max-read}, forged or not) neither holds back nor fails the
+ * others. Each recovery gets only the records on its keys in its own range.
  */
 final class LogReader {
 
@@ -46,14 +50,20 @@ final class LogReader {
 
     private final Map<String, Object> properties;
     private final Duration timeout;
+    /** Recoveries whose cursor is within this many offsets of the newest end asked are read first, together. */
+    private final long near;
     private final ExecutorService thread;
     /** Recoveries waiting for the read queued for their partition. */
     private final Map<TopicPartition, List<Wanted>> waiting = new HashMap<>();
     private KafkaConsumer<byte[], byte[]> consumer; // on the thread only
 
-    /** @param consumerProperties the broadcast consumer's properties (no group, no commits) */
-    LogReader(Map<String, Object> consumerProperties, String clientId, Duration timeout) {
-        this(consumerProperties, clientId, timeout, Executors.newSingleThreadExecutor(r -> {
+    /**
+     * @param consumerProperties the broadcast consumer's properties (no group, no commits)
+     * @param near recoveries whose cursor is within this many offsets of the newest end asked are
+     *     read together first; those further behind, together after them
+     */
+    LogReader(Map<String, Object> consumerProperties, String clientId, Duration timeout, long near) {
+        this(consumerProperties, clientId, timeout, near, Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "tidings-kafka-recovery");
             t.setDaemon(true);
             return t;
@@ -61,10 +71,13 @@ final class LogReader {
     }
 
     /** @param thread runs the reads, one at a time; the consumer is used on it only */
-    LogReader(Map<String, Object> consumerProperties, String clientId, Duration timeout, ExecutorService thread) {
+    LogReader(Map<String, Object> consumerProperties, String clientId, Duration timeout, long near, ExecutorService thread) {
         this.properties = new HashMap<>(consumerProperties);
         properties.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-recovery");
+        // records deleted while they are read must be said (OffsetOutOfRangeException), not skipped to the end
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         this.timeout = timeout;
+        this.near = near;
         this.thread = thread;
     }
 
@@ -107,25 +120,57 @@ final class LogReader {
             batch = waiting.remove(tp); // from now on, a recovery of this partition queues the next read
         }
         try {
-            readNow(tp, batch);
-        } catch (RuntimeException e) {
-            LOG.debugf("reading %s back for %d recoveries failed: %s", tp, batch.size(), e);
-            batch.forEach(w -> w.result().completeExceptionally(e));
+            if (consumer == null) {
+                consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            }
+            long end = batch.stream().mapToLong(Wanted::upTo).max().orElse(-1);
+            List<Wanted> nearEnd = new ArrayList<>();
+            List<Wanted> farBehind = new ArrayList<>();
+            for (Wanted w : batch) {
+                (end - w.afterOffset() <= near ? nearEnd : farBehind).add(w);
+            }
+            // a cursor far behind (one up to max-read, forged or not) neither holds back nor fails those near the end
+            readGroup(tp, nearEnd);
+            readGroup(tp, farBehind);
+        } finally {
+            // whatever went wrong (an Error included), no recovery is left waiting: it reports its keys missed
+            IllegalStateException unanswered = new IllegalStateException("reading " + tp + " back ended without an answer");
+            batch.forEach(w -> w.result().completeExceptionally(unanswered));
         }
     }
 
-    private void readNow(TopicPartition tp, List<Wanted> batch) {
-        if (consumer == null) {
-            consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    /** One read for a group of recoveries; a failure fails the group. */
+    private void readGroup(TopicPartition tp, List<Wanted> group) {
+        if (group.isEmpty()) {
+            return;
         }
+        try {
+            try {
+                readNow(tp, group);
+            } catch (OffsetOutOfRangeException moved) {
+                // retention deleted records while they were read: once more, so that the recoveries now
+                // past the log's start are told so and the others get every record of their range
+                group.forEach(w -> w.records().clear());
+                readNow(tp, group);
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("reading %s back for %d recoveries failed: %s", tp, group.size(), e);
+            group.forEach(w -> w.result().completeExceptionally(e));
+        }
+    }
+
+    private void readNow(TopicPartition tp, List<Wanted> group) {
         KafkaConsumer<byte[], byte[]> c = consumer;
         c.assign(List.of(tp));
         long begin = c.beginningOffsets(List.of(tp), timeout).get(tp);
         long from = Long.MAX_VALUE;
         long upTo = -1;
         Map<String, List<Wanted>> byKey = new HashMap<>();
-        List<Wanted> served = new ArrayList<>(batch.size());
-        for (Wanted w : batch) {
+        List<Wanted> served = new ArrayList<>(group.size());
+        for (Wanted w : group) {
+            if (w.result().isDone()) {
+                continue; // told at the first attempt that retention took its records
+            }
             if (w.afterOffset() + 1 < begin) {
                 w.result().complete(new Read(null));
                 continue;

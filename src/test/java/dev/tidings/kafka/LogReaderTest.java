@@ -39,6 +39,8 @@ class LogReaderTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String[] KEYS = {"k0", "k1", "k2", "k3", "k4"};
+    /** Recoveries within this many offsets of the newest end asked are read first. */
+    private static final long NEAR = 60;
 
     private final String topic = "log-reader-" + UUID.randomUUID();
     private final TopicPartition p0 = new TopicPartition(topic, 0);
@@ -64,7 +66,7 @@ class LogReaderTest {
             }
         }
         reader = new LogReader(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), "log-reader-test", WAIT, thread);
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), "log-reader-test", WAIT, NEAR, thread);
         thread.execute(() -> {
             try {
                 release.await();
@@ -75,9 +77,10 @@ class LogReaderTest {
     }
 
     @AfterEach
-    void close() {
+    void close() throws Exception {
         release.countDown();
         reader.close();
+        admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
         admin.close();
     }
 
@@ -121,6 +124,20 @@ class LogReaderTest {
             assertEquals(wanted.get(i), got(reads.get(i)), "recovery " + i);
         }
         assertEquals(List.of("10:k0=w10", "15:k0=w15"), got(other));
+    }
+
+    @Test
+    void recoveriesNearTheEndAreServedBeforeOnesFarBehindThatShareTheirRead() throws Exception {
+        CompletableFuture<LogReader.Read> farBehind = reader.read(p0, -1, 199, Set.of("k3")).toCompletableFuture();
+        CompletableFuture<LogReader.Read> nearEnd = reader.read(p0, 170, 199, Set.of("k3")).toCompletableFuture();
+        // runs on the reader's thread as the near one completes, so it sees whether the far one had to be read first
+        CompletableFuture<Boolean> farDoneFirst = nearEnd.thenApply(read -> farBehind.isDone());
+        assertEquals(1, thread.getQueue().size());
+        release.countDown();
+
+        assertEquals(expected(170, 199, Set.of("k3")), got(nearEnd));
+        assertEquals(false, farDoneFirst.get(WAIT.toSeconds(), TimeUnit.SECONDS), "the near recovery waited for the far one");
+        assertEquals(expected(-1, 199, Set.of("k3")), got(farBehind));
     }
 
     @Test
