@@ -27,12 +27,15 @@ final class Recoveries {
     private final Transport transport;
     private final Dispatcher dispatcher;
     private final Counters counters;
+    /** The most notifications one recovery replays ({@code tidings.recovery.max-replay}). */
+    private final int maxReplay;
     private final LogLimiter rejectedLog = new LogLimiter(LOG, 10_000);
 
-    Recoveries(Transport transport, Dispatcher dispatcher, Counters counters) {
+    Recoveries(Transport transport, Dispatcher dispatcher, Counters counters, int maxReplay) {
         this.transport = transport;
         this.dispatcher = dispatcher;
         this.counters = counters;
+        this.maxReplay = maxReplay;
     }
 
     /** One log to recover: the keys of the process in it, with the identity each is held as. */
@@ -104,6 +107,7 @@ final class Recoveries {
         List<ClientProcess.Seam> seams = new ArrayList<>();
         List<Slot> slots = new ArrayList<>();
         Map<String, List<Missed.Key>> lost = new LinkedHashMap<>();
+        int room = maxReplay;
         for (int i = 0; i < plans.size(); i++) {
             Plan plan = plans.get(i);
             Replay answer = answers.get(i);
@@ -111,20 +115,29 @@ final class Recoveries {
                 lost.computeIfAbsent(answer.lost(), r -> new ArrayList<>()).addAll(plan.keys());
                 continue;
             }
-            long[] offsets = new long[answer.publications().size()];
-            int n = 0;
+            List<Publication> asked = new ArrayList<>(answer.publications().size());
             for (Publication p : answer.publications()) {
-                Object identity = plan.identities.get(p.key());
-                if (identity == null || p.position() == null || !p.type().equals(plan.type.name())) {
-                    continue; // not asked for: a transport may hand back more
+                if (plan.identities.containsKey(p.key()) && p.position() != null && p.type().equals(plan.type.name())) {
+                    asked.add(p); // else not asked for: a transport may hand back more
                 }
+            }
+            if (asked.size() > room) {
+                // more than the stream may be handed at once: like a queue overflow, for this log's keys;
+                // nothing of it is prepared or held, and the log's position stays where the process stood
+                lost.computeIfAbsent(Missed.OVERFLOW, r -> new ArrayList<>()).addAll(plan.keys());
+                continue;
+            }
+            room -= asked.size();
+            long[] offsets = new long[asked.size()];
+            int n = 0;
+            for (Publication p : asked) {
                 offsets[n++] = p.position().offset();
-                Slot slot = replayed(plan.type, p, c, identity);
+                Slot slot = replayed(plan.type, p, c, plan.identities.get(p.key()));
                 if (slot != null) {
                     slots.add(slot);
                 }
             }
-            seams.add(new ClientProcess.Seam(plan.log, java.util.Arrays.copyOf(offsets, n), answer.end()));
+            seams.add(new ClientProcess.Seam(plan.log, offsets, answer.end()));
         }
         lost.forEach((reason, keys) -> missed(unrecoverable, reason, keys));
         c.recovered(attach, seams, slots, unrecoverable);
@@ -149,7 +162,8 @@ final class Recoveries {
             return;
         }
         into.add(new Missed(reason, keys));
-        java.util.concurrent.atomic.LongAdder counter = counters.missed.get(reason);
+        java.util.concurrent.atomic.LongAdder counter =
+                reason.equals(Missed.OVERFLOW) ? counters.overflows : counters.missed.get(reason);
         if (counter != null) {
             counter.increment();
         }

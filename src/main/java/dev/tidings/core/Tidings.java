@@ -109,7 +109,10 @@ public class Tidings {
         }
         transport = active.get(0);
         route = new OwnerRoute(clients, transport);
-        recoveries = new Recoveries(transport, dispatcher, counters);
+        if (config.recovery().maxReplay() < 0) {
+            throw new IllegalStateException("tidings.recovery.max-replay must not be negative (0: never replay)");
+        }
+        recoveries = new Recoveries(transport, dispatcher, counters, config.recovery().maxReplay());
         transport.start(new Inbox(Map.copyOf(types), clients, dispatcher, counters));
         types.values().forEach(t -> t.type.bind(this));
         started = true;

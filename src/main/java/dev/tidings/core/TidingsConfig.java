@@ -62,6 +62,17 @@ public interface TidingsConfig {
         /** How long a publication is kept at most. */
         @WithDefault("5m")
         Duration retentionTime();
+
+        /**
+         * The most notifications one recovery replays to a stream, over all its logs. A client further
+         * behind (away long on a busy key, or a forged {@code Last-Event-ID} on the Kafka transport,
+         * whose log holds far more than the in-process one) is told {@code missed} ({@code overflow})
+         * for the keys of the logs that did not fit, and refetches them: replayed notifications wait in
+         * memory until the stream takes them, so an old cursor must not make a replica hold a log's
+         * worth for each stream. 0: never replay; negative: refused at start.
+         */
+        @WithDefault("10000")
+        int maxReplay();
     }
 
     interface Client {

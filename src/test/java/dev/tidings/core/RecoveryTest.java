@@ -138,20 +138,56 @@ class RecoveryTest {
         assertEquals(List.of("ready", "listen room:nf:true"), again.stream().events.subList(0, 2));
     }
 
+    /**
+     * Ann's process on {@code key} receives seq 1; then seqs 2 to {@code last} are published; then a
+     * new process recovers from her cursor and seq {@code last + 1} is published live. Returns that
+     * process once it has the live one.
+     */
+    private static Hub.Client recoveredAfter(Tidings hub, RoomType room, String key, int last) {
+        String cursor = afterFirst(hub, room, key).cursor();
+        for (int seq = 2; seq <= last; seq++) {
+            room.notify(key, new RoomType.Message(seq, null, 0)).await().atMost(WAIT);
+        }
+        Hub.Client again = recovering(hub, room, "ann", cursor, key);
+        room.notify(key, new RoomType.Message(last + 1, null, 0)).await().atMost(WAIT);
+        await().atMost(WAIT).until(() -> seqs(again.stream().notifications()).contains(last + 1));
+        return again;
+    }
+
     @Test
     void pastTheLogsRetentionTheKeysAreMissedBeforeAnythingElse() {
         RoomType room = new RoomType();
         Tidings small = Hub.start(Hub.config(), new LocalTransport(5, Duration.ofMinutes(5), Map.of()), room);
-        String cursor = afterFirst(small, room, "r").cursor();
-        for (int seq = 2; seq <= 10; seq++) {
-            room.notify("r", new RoomType.Message(seq, null, 0)).await().atMost(WAIT);
-        }
-        Hub.Client again = recovering(small, room, "ann", cursor, "r");
-        room.notify("r", new RoomType.Message(11, null, 0)).await().atMost(WAIT);
-        await().atMost(WAIT).until(() -> seqs(again.stream().notifications()).contains(11));
+        Hub.Client again = recoveredAfter(small, room, "r", 10);
         assertEquals(List.of("ready", "missed retention room:r"), again.stream().events.subList(0, 2));
         assertEquals(List.of(11), seqs(again.stream().notifications()));
         assertEquals(1L, small.stats().counters().get("missedRetention"));
+    }
+
+    @Test
+    void aRecoveryThatWouldReplayMoreThanItsLimitIsMissedForThatLogAndLiveDeliveryGoesOn() {
+        RoomType room = new RoomType();
+        Tidings capped = Hub.start(Hub.config("recovery.max-replay", "5"), new LocalTransport(), room);
+        Hub.Client again = recoveredAfter(capped, room, "far", 7); // six after the cursor
+        assertEquals(List.of("ready", "missed overflow room:far"), again.stream().events.subList(0, 2));
+        assertEquals(List.of(8), seqs(again.stream().notifications()));
+        assertEquals(1L, capped.stats().counters().get("overflows"));
+    }
+
+    @Test
+    void aRecoveryWithinItsReplayLimitGetsEverything() {
+        RoomType room = new RoomType();
+        Tidings capped = Hub.start(Hub.config("recovery.max-replay", "5"), new LocalTransport(), room);
+        Hub.Client again = recoveredAfter(capped, room, "near", 6); // five after the cursor
+        assertEquals(List.of(2, 3, 4, 5, 6, 7), seqs(again.stream().notifications()));
+        assertTrue(again.stream().missed.isEmpty());
+    }
+
+    @Test
+    void aNegativeReplayLimitIsRefusedAtStart() {
+        IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> Hub.start(Hub.config("recovery.max-replay", "-1"), new LocalTransport(), new RoomType()));
+        assertTrue(refused.getMessage().contains("tidings.recovery.max-replay"), refused.getMessage());
     }
 
     @Test
