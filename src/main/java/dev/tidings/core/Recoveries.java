@@ -2,6 +2,7 @@ package dev.tidings.core;
 
 import io.smallrye.mutiny.Uni;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,6 +57,9 @@ final class Recoveries {
         }
     }
 
+    /** A plan whose log answered: the publications of it on the process's keys, and where the answer ends. */
+    private record Answered(Plan plan, long end, List<Publication> publications) {}
+
     /** Attaches the stream and recovers from the cursor, as the class comment says. */
     void attach(ClientProcess c, ClientConnection connection, boolean resumed, Cursor cursor) {
         Map<String, Plan> plans = new LinkedHashMap<>();
@@ -107,7 +111,7 @@ final class Recoveries {
         List<ClientProcess.Seam> seams = new ArrayList<>();
         List<Slot> slots = new ArrayList<>();
         Map<String, List<Missed.Key>> lost = new LinkedHashMap<>();
-        int room = maxReplay;
+        List<Answered> answered = new ArrayList<>(plans.size());
         for (int i = 0; i < plans.size(); i++) {
             Plan plan = plans.get(i);
             Replay answer = answers.get(i);
@@ -121,23 +125,30 @@ final class Recoveries {
                     asked.add(p); // else not asked for: a transport may hand back more
                 }
             }
-            if (asked.size() > room) {
+            answered.add(new Answered(plan, answer.end(), asked));
+        }
+        // the smallest replays first: the most logs recovered within max-replay, the same ones on every replica
+        answered.sort(Comparator.comparingInt((Answered a) -> a.publications().size()).thenComparing(a -> a.plan().log));
+        int room = maxReplay;
+        for (Answered a : answered) {
+            Plan plan = a.plan();
+            if (a.publications().size() > room) {
                 // more than the stream may be handed at once: like a queue overflow, for this log's keys;
                 // nothing of it is prepared or held, and the log's position stays where the process stood
                 lost.computeIfAbsent(Missed.OVERFLOW, r -> new ArrayList<>()).addAll(plan.keys());
                 continue;
             }
-            room -= asked.size();
-            long[] offsets = new long[asked.size()];
+            room -= a.publications().size();
+            long[] offsets = new long[a.publications().size()];
             int n = 0;
-            for (Publication p : asked) {
+            for (Publication p : a.publications()) {
                 offsets[n++] = p.position().offset();
                 Slot slot = replayed(plan.type, p, c, plan.identities.get(p.key()));
                 if (slot != null) {
                     slots.add(slot);
                 }
             }
-            seams.add(new ClientProcess.Seam(plan.log, offsets, answer.end()));
+            seams.add(new ClientProcess.Seam(plan.log, offsets, a.end()));
         }
         lost.forEach((reason, keys) -> missed(unrecoverable, reason, keys));
         c.recovered(attach, seams, slots, unrecoverable);

@@ -140,7 +140,7 @@ public class BroadcastConsumer {
         // partitionsFor answers from the client's metadata: it must be as fresh as the refresh looking for added partitions
         props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, Long.toString(Math.max(1, config.metadataRefresh().toMillis())));
         properties = props;
-        reader = new LogReader(props, clientId, config.recovery().readTimeout(), Math.max(1, config.recovery().tailRecords()));
+        reader = new LogReader(props, clientId, config.recovery().readTimeout());
         bootstrapServers = String.valueOf(props.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG));
         running = true;
         thread = new Thread(this::consume, "tidings-kafka-consumer");

@@ -183,6 +183,96 @@ class RecoveryTest {
         assertTrue(again.stream().missed.isEmpty());
     }
 
+    /** The in-process transport, with replays answered only once the test opens the gate. */
+    private static final class HeldReplays implements Transport {
+        final LocalTransport log = new LocalTransport();
+        final java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
+
+        @Override
+        public void start(Receiver receiver) {
+            log.start(receiver);
+        }
+
+        @Override
+        public io.smallrye.mutiny.Uni<Void> publish(Publication publication) {
+            return log.publish(publication);
+        }
+
+        @Override
+        public io.smallrye.mutiny.Uni<Void> control(Control control) {
+            return log.control(control);
+        }
+
+        @Override
+        public boolean distributed() {
+            return log.distributed();
+        }
+
+        @Override
+        public String logOf(String type, String key) {
+            return log.logOf(type, key);
+        }
+
+        @Override
+        public Position position(String name) {
+            return log.position(name);
+        }
+
+        @Override
+        public io.smallrye.mutiny.Uni<Replay> replay(String name, long epoch, long afterOffset, java.util.Set<String> keys) {
+            // read when the gate opens, so that the answer covers what was published while it was held
+            return io.smallrye.mutiny.Uni.createFrom().completionStage(gate)
+                    .onItem().transformToUni(open -> log.replay(name, epoch, afterOffset, keys));
+        }
+    }
+
+    @Test
+    void liveNotificationsDuringARecoveryPastItsReplayLimitAreDeliveredAfterTheMissed() {
+        RoomType room = new RoomType();
+        HeldReplays held = new HeldReplays();
+        Tidings capped = Hub.start(Hub.config("recovery.max-replay", "5"), held, room);
+        String cursor = afterFirst(capped, room, "live").cursor();
+        for (int seq = 2; seq <= 7; seq++) { // six after the cursor
+            room.notify("live", new RoomType.Message(seq, null, 0)).await().atMost(WAIT);
+        }
+        Hub.Client again = recovering(capped, room, "ann", cursor, "live");
+        room.notify("live", new RoomType.Message(8, null, 0)).await().atMost(WAIT); // while the replay is held
+        held.gate.complete(null);
+        room.notify("live", new RoomType.Message(9, null, 0)).await().atMost(WAIT);
+        await().atMost(WAIT).until(() -> seqs(again.stream().notifications()).contains(9));
+        assertEquals(List.of("ready", "missed overflow room:live"), again.stream().events.subList(0, 2));
+        assertEquals(List.of(8, 9), seqs(again.stream().notifications()));
+    }
+
+    @Test
+    void theReplayLimitRecoversTheSmallestLogsFirst() {
+        RoomType room = new RoomType();
+        RoomType hall = new RoomType("hall");
+        Tidings capped = Hub.start(Hub.config("recovery.max-replay", "5"), new LocalTransport(), room, hall);
+        Hub.Client old = Hub.client(capped, "ann");
+        room.listen(old.id(), "a").await().atMost(WAIT);
+        hall.listen(old.id(), "b").await().atMost(WAIT);
+        room.notify("a", new RoomType.Message(1, null, 0)).await().atMost(WAIT);
+        hall.notify("b", new RoomType.Message(1, null, 0)).await().atMost(WAIT);
+        await().atMost(WAIT).until(() -> old.stream().notifications().size() == 2);
+        String cursor = old.stream().lastCursor();
+        for (int seq = 2; seq <= 5; seq++) { // four on room's log, three on hall's: seven, over the five allowed
+            room.notify("a", new RoomType.Message(seq, null, 0)).await().atMost(WAIT);
+        }
+        for (int seq = 2; seq <= 4; seq++) {
+            hall.notify("b", new RoomType.Message(seq, null, 0)).await().atMost(WAIT);
+        }
+        String id = capped.open(Caller.named("ann"));
+        room.listen(id, "a").await().atMost(WAIT);
+        hall.listen(id, "b").await().atMost(WAIT);
+        RecordingConnection stream = new RecordingConnection();
+        capped.attach(id, stream, false, Cursor.parse(cursor));
+        await().atMost(WAIT).until(() -> stream.notifications().size() == 3);
+        assertEquals(List.of(new Missed(Missed.OVERFLOW, List.of(new Missed.Key("room", "a")))), stream.missed);
+        assertTrue(stream.notifications().stream().allMatch(f -> f.contains("\"type\":\"hall\"")), stream.notifications().toString());
+        assertEquals(List.of(2, 3, 4), seqs(stream.notifications()));
+    }
+
     @Test
     void aNegativeReplayLimitIsRefusedAtStart() {
         IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,

@@ -16,7 +16,11 @@ final class RoomType extends NotificationType<String, String, RoomType.Message, 
     final Map<String, AtomicInteger> prepares = new ConcurrentHashMap<>();
 
     RoomType() {
-        super("room", Message.class);
+        this("room");
+    }
+
+    RoomType(String name) {
+        super(name, Message.class);
     }
 
     @Override

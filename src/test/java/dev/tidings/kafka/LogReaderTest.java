@@ -39,8 +39,6 @@ class LogReaderTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String[] KEYS = {"k0", "k1", "k2", "k3", "k4"};
-    /** Recoveries within this many offsets of the newest end asked are read first. */
-    private static final long NEAR = 60;
 
     private final String topic = "log-reader-" + UUID.randomUUID();
     private final TopicPartition p0 = new TopicPartition(topic, 0);
@@ -66,7 +64,7 @@ class LogReaderTest {
             }
         }
         reader = new LogReader(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), "log-reader-test", WAIT, NEAR, thread);
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), "log-reader-test", WAIT, thread);
         thread.execute(() -> {
             try {
                 release.await();
@@ -127,7 +125,7 @@ class LogReaderTest {
     }
 
     @Test
-    void recoveriesNearTheEndAreServedBeforeOnesFarBehindThatShareTheirRead() throws Exception {
+    void recoveriesNearerTheEndAreServedBeforeOnesFarBehindThatShareTheirRead() throws Exception {
         CompletableFuture<LogReader.Read> farBehind = reader.read(p0, -1, 199, Set.of("k3")).toCompletableFuture();
         CompletableFuture<LogReader.Read> nearEnd = reader.read(p0, 170, 199, Set.of("k3")).toCompletableFuture();
         // runs on the reader's thread as the near one completes, so it sees whether the far one had to be read first
@@ -138,6 +136,31 @@ class LogReaderTest {
         assertEquals(expected(170, 199, Set.of("k3")), got(nearEnd));
         assertEquals(false, farDoneFirst.get(WAIT.toSeconds(), TimeUnit.SECONDS), "the near recovery waited for the far one");
         assertEquals(expected(-1, 199, Set.of("k3")), got(farBehind));
+    }
+
+    @Test
+    void aReadThatDiesFailsEveryRecoveryItServesAndTheNextReadWorks() throws Exception {
+        Set<String> poison = new java.util.AbstractSet<>() {
+            @Override
+            public java.util.Iterator<String> iterator() {
+                throw new AssertionError("a read that dies"); // an Error, not an exception a read expects
+            }
+
+            @Override
+            public int size() {
+                return 1;
+            }
+        };
+        CompletableFuture<LogReader.Read> poisoned = reader.read(p0, 150, 199, poison).toCompletableFuture();
+        CompletableFuture<LogReader.Read> sameBand = reader.read(p0, 160, 199, Set.of("k1")).toCompletableFuture();
+        release.countDown();
+
+        for (CompletableFuture<LogReader.Read> read : List.of(poisoned, sameBand)) {
+            java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> read.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+            assertEquals("a read that dies", failed.getCause().getMessage());
+        }
+        assertEquals(expected(100, 199, Set.of("k2")), got(reader.read(p0, 100, 199, Set.of("k2")).toCompletableFuture()));
     }
 
     @Test
