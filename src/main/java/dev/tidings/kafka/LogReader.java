@@ -81,7 +81,7 @@ final class LogReader {
      * (inclusive), in offset order; {@code Read(null)} when the log starts after
      * {@code afterOffset + 1} (retention took them). Records on other keys are let go as they are
      * read. Fails after {@code tidings.kafka.recovery.read-timeout} of reading, with every
-     * recovery that shares the read.
+     * recovery of its band (see {@link #bands}).
      */
     CompletionStage<Read> read(TopicPartition tp, long afterOffset, long upTo, Set<String> keys) {
         Wanted wanted = new Wanted(afterOffset, upTo, keys, new CompletableFuture<>(), new ArrayList<>());
