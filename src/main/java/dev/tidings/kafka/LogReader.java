@@ -12,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -98,12 +97,12 @@ final class LogReader {
         if (queue) {
             try {
                 thread.execute(() -> serve(tp));
-            } catch (RejectedExecutionException closed) { // shut down: this one and any that joined it fail
+            } catch (Throwable notQueued) { // shut down (rejected), or no thread: this one and any that joined it fail
                 List<Wanted> joined;
                 synchronized (waiting) {
                     joined = waiting.remove(tp);
                 }
-                joined.forEach(w -> w.result().completeExceptionally(closed));
+                joined.forEach(w -> w.result().completeExceptionally(notQueued));
             }
         }
         return wanted.result();
@@ -118,17 +117,23 @@ final class LogReader {
             if (consumer == null) {
                 consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             }
+            RuntimeException failed = null;
             for (List<Wanted> band : bands(batch)) {
-                readGroup(tp, band);
+                if (failed == null) {
+                    failed = readGroup(tp, band);
+                } else {
+                    // a band nearer the end failed (the broker away, a timeout): those further behind
+                    // would fail the same way, each after its own timeout, with other partitions waiting
+                    RuntimeException cause = failed;
+                    band.forEach(w -> w.result().completeExceptionally(cause));
+                }
             }
         } catch (Throwable e) {
-            // not a failed read (those fail their band): the consumer itself is in doubt, so start afresh
-            LOG.errorf(e, "reading %s back for %d recoveries failed; their keys are reported missed", tp, batch.size());
+            // not a failed read (those fail their band): the consumer itself is in doubt, so start afresh;
+            // the recoveries are answered first, so that nothing here can leave them waiting
             batch.forEach(w -> w.result().completeExceptionally(e));
             closeConsumer();
-            if (e instanceof Error error) {
-                throw error;
-            }
+            LOG.errorf(e, "reading %s back for %d recoveries failed; their keys are reported missed", tp, batch.size());
         }
     }
 
@@ -162,10 +167,10 @@ final class LogReader {
         }
     }
 
-    /** One read for a group of recoveries; a failure fails the group. */
-    private void readGroup(TopicPartition tp, List<Wanted> group) {
+    /** One read for a group of recoveries; a failure fails the group, and is returned (else null). */
+    private RuntimeException readGroup(TopicPartition tp, List<Wanted> group) {
         if (group.isEmpty()) {
-            return;
+            return null;
         }
         try {
             try {
@@ -179,7 +184,9 @@ final class LogReader {
         } catch (RuntimeException e) {
             LOG.debugf("reading %s back for %d recoveries failed: %s", tp, group.size(), e);
             group.forEach(w -> w.result().completeExceptionally(e));
+            return e;
         }
+        return null;
     }
 
     private void readNow(TopicPartition tp, List<Wanted> group) {

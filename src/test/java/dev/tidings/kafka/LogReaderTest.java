@@ -138,12 +138,16 @@ class LogReaderTest {
         assertEquals(expected(-1, 199, Set.of("k3")), got(farBehind));
     }
 
-    @Test
-    void aReadThatDiesFailsEveryRecoveryItServesAndTheNextReadWorks() throws Exception {
-        Set<String> poison = new java.util.AbstractSet<>() {
+    /** Keys whose reading throws {@code failure}: a read that goes wrong where the test wants it. */
+    private static Set<String> poison(java.util.function.Supplier<Throwable> failure) {
+        return new java.util.AbstractSet<>() {
             @Override
             public java.util.Iterator<String> iterator() {
-                throw new AssertionError("a read that dies"); // an Error, not an exception a read expects
+                Throwable t = failure.get();
+                if (t instanceof Error e) {
+                    throw e;
+                }
+                throw (RuntimeException) t;
             }
 
             @Override
@@ -151,16 +155,38 @@ class LogReaderTest {
                 return 1;
             }
         };
-        CompletableFuture<LogReader.Read> poisoned = reader.read(p0, 150, 199, poison).toCompletableFuture();
+    }
+
+    private static void assertFailedWith(String message, CompletableFuture<LogReader.Read> read) {
+        java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> read.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(message, failed.getCause().getMessage());
+    }
+
+    @Test
+    void aReadThatDiesFailsEveryRecoveryItServesAndTheNextReadWorks() throws Exception {
+        // an Error, not an exception a read expects
+        CompletableFuture<LogReader.Read> poisoned =
+                reader.read(p0, 150, 199, poison(() -> new AssertionError("a read that dies"))).toCompletableFuture();
         CompletableFuture<LogReader.Read> sameBand = reader.read(p0, 160, 199, Set.of("k1")).toCompletableFuture();
         release.countDown();
 
-        for (CompletableFuture<LogReader.Read> read : List.of(poisoned, sameBand)) {
-            java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
-                    java.util.concurrent.ExecutionException.class, () -> read.get(WAIT.toSeconds(), TimeUnit.SECONDS));
-            assertEquals("a read that dies", failed.getCause().getMessage());
-        }
+        assertFailedWith("a read that dies", poisoned);
+        assertFailedWith("a read that dies", sameBand);
         assertEquals(expected(100, 199, Set.of("k2")), got(reader.read(p0, 100, 199, Set.of("k2")).toCompletableFuture()));
+    }
+
+    @Test
+    void aBandThatFailsFailsTheBandsFurtherBehindButNotThoseNearer() throws Exception {
+        CompletableFuture<LogReader.Read> nearer = reader.read(p0, 190, 199, Set.of("k0")).toCompletableFuture(); // 9 behind
+        CompletableFuture<LogReader.Read> failing =
+                reader.read(p0, 150, 199, poison(() -> new IllegalStateException("broker away"))).toCompletableFuture(); // 49
+        CompletableFuture<LogReader.Read> further = reader.read(p0, -1, 199, Set.of("k0")).toCompletableFuture(); // 200
+        release.countDown();
+
+        assertEquals(expected(190, 199, Set.of("k0")), got(nearer));
+        assertFailedWith("broker away", failing);
+        assertFailedWith("broker away", further);
     }
 
     @Test
